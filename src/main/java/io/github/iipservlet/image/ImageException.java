@@ -1,0 +1,33 @@
+package io.github.iipservlet.image;
+
+/**
+ * A problem with an image file. The message is safe to show a client: it never holds a
+ * filesystem path (those go to the log only).
+ */
+public class ImageException extends Exception {
+
+    public enum Kind {
+        /** Missing file, or a level/tile that does not exist: HTTP 404. */
+        NOT_FOUND,
+        /** A file we do not serve (not TIFF/JPEG2000, untiled TIFF...): iipsrv's generic failure. */
+        UNSUPPORTED,
+        /** A damaged or unreadable file: HTTP 404 as iipsrv's "TIFF error". */
+        CORRUPT
+    }
+
+    private final Kind kind;
+
+    public ImageException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public ImageException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+}

@@ -1,0 +1,40 @@
+package io.github.iipservlet.image;
+
+/**
+ * Reads tiles and regions of one multi-resolution image file. Implementations are safe for
+ * concurrent use by several request threads (positional reads, no shared stream position).
+ * Readers know files, never HTTP.
+ *
+ * <p>{@code level} is an index into {@link ImageInfo#levels}: 0 is full resolution.
+ */
+public interface PyramidReader extends AutoCloseable {
+
+    ImageInfo info();
+
+    /**
+     * Decodes one tile to raw samples, cropped to the image at edge tiles.
+     *
+     * @throws ImageException NOT_FOUND for a level or tile index that does not exist
+     */
+    PixelBlock readTile(int level, int tile) throws ImageException;
+
+    /**
+     * The tile as a complete, decodable JPEG stream without decoding it, when the file stores it
+     * as JPEG and the stored bytes show exactly the tile (not an edge tile padded by the writer);
+     * otherwise null. Used for codec pass-through.
+     */
+    default byte[] readJpegTile(int level, int tile) throws ImageException {
+        return null;
+    }
+
+    /**
+     * Decodes a rectangle of one level (coordinates in that level's pixels, clipped by the caller
+     * to the level) by assembling the tiles it touches.
+     */
+    default PixelBlock readRegion(int level, int x, int y, int width, int height) throws ImageException {
+        return Regions.assemble(this, level, x, y, width, height);
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,100 @@
+package io.github.iipservlet.process;
+
+import java.util.Arrays;
+
+/**
+ * The pixel processing a request asks for (IIP CNT, GAM, INV, MINMAX, CMP, COL, ROT and their
+ * IIIF equivalents), immutable. It is part of the normalised view and of its cache key, so
+ * {@link #key()} must name every field that changes pixels.
+ *
+ * @param contrast   multiplier, 1 = none; {@link #STRETCH} for contrast stretching
+ * @param gamma      exponent, 1 = none; {@link #LOG} for the logarithmic transform
+ * @param invert     v' = 1 - v
+ * @param colormap   colormap of channel 0, or NONE
+ * @param minOverride per-channel minimum from MINMAX (NaN = the image's own), or null
+ * @param maxOverride per-channel maximum from MINMAX (NaN = the image's own), or null
+ * @param colour     colour, greyscale or bitonal output
+ * @param rotation   clockwise degrees as requested (only 90, 180, 270 rotate; others force the raw path)
+ * @param flip       0 none, 1 mirror left-right, 2 mirror top-bottom
+ * @param equalise   histogram equalisation
+ */
+public record Processing(float contrast, float gamma, boolean invert, Colormap colormap, double[] minOverride,
+        double[] maxOverride, Colour colour, float rotation, int flip, boolean equalise) {
+
+    public static final float STRETCH = -1f;
+    public static final float LOG = -1f;
+    public static final Processing NONE = new Processing(1f, 1f, false, Colormap.NONE, null, null, Colour.COLOUR, 0f, 0,
+            false);
+
+    public enum Colormap { NONE, HOT, COLD, JET, BLUE, GREEN, RED }
+
+    public enum Colour { COLOUR, GREY, BITONAL }
+
+    /** True when the samples go through the floating-point pipeline (spec 5.1). */
+    public boolean needsFloat() {
+        return contrast != 1f || gamma != 1f || invert || colormap != Colormap.NONE || minOverride != null;
+    }
+
+    /** True when a histogram of the image is needed (equalisation, bitonal, stretch). */
+    public boolean needsHistogram() {
+        return equalise || colour == Colour.BITONAL || contrast == STRETCH;
+    }
+
+    /** Integer rotation in 0..359 as iipsrv truncates it. */
+    public int rotationDegrees() {
+        return Math.floorMod((int) rotation, 360);
+    }
+
+    public boolean isIdentity() {
+        return equals(NONE);
+    }
+
+    public Processing withRotation(float degrees, int newFlip) {
+        return new Processing(contrast, gamma, invert, colormap, minOverride, maxOverride, colour, degrees, newFlip,
+                equalise);
+    }
+
+    /** A compact text naming every field, for cache keys. Identity processing is the empty string. */
+    public String key() {
+        if (isIdentity()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(32);
+        b.append('c').append(contrast).append('g').append(gamma);
+        if (invert) {
+            b.append('i');
+        }
+        if (colormap != Colormap.NONE) {
+            b.append('m').append(colormap.ordinal());
+        }
+        if (minOverride != null) {
+            b.append('n').append(Arrays.toString(minOverride)).append(Arrays.toString(maxOverride));
+        }
+        if (colour != Colour.COLOUR) {
+            b.append('k').append(colour.ordinal());
+        }
+        if (rotation != 0f) {
+            b.append('r').append(rotation);
+        }
+        if (flip != 0) {
+            b.append('f').append(flip);
+        }
+        if (equalise) {
+            b.append('e');
+        }
+        return b.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Processing p && p.contrast == contrast && p.gamma == gamma && p.invert == invert
+                && p.colormap == colormap && Arrays.equals(p.minOverride, minOverride)
+                && Arrays.equals(p.maxOverride, maxOverride) && p.colour == colour && p.rotation == rotation
+                && p.flip == flip && p.equalise == equalise;
+    }
+
+    @Override
+    public int hashCode() {
+        return key().hashCode();
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.iipservlet.testsupport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * Starts the real webapp (src/main/webapp with its web.xml, classes from the test class path) in
+ * embedded Jetty 12 on a free loopback port. Configuration is given as iipsrv variable names; it
+ * reaches the webapp through the context attribute the listener reads last (see
+ * {@code ServerConfig.OVERRIDES_ATTRIBUTE}), so several servers with different settings can run in
+ * one JVM.
+ *
+ * <p>Also a main class for the benchmark and by-hand runs:
+ * {@code java -cp ... TestServer PORT [NAME=VALUE ...]}.
+ */
+public final class TestServer implements AutoCloseable {
+    /** Same name as ServerConfig.OVERRIDES_ATTRIBUTE; repeated here to keep the test harness independent. */
+    public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
+
+    private final Server server;
+    private final int port;
+    private final String contextPath;
+
+    private TestServer(Server server, int port, String contextPath) {
+        this.server = server;
+        this.port = port;
+        this.contextPath = contextPath;
+    }
+
+    public static TestServer start(Map<String, String> config) throws Exception {
+        return start(0, "/", config);
+    }
+
+    public static TestServer start(int port, String contextPath, Map<String, String> config) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath(contextPath);
+        webapp.setBaseResourceAsString(webappDir().toString());
+        webapp.setParentLoaderPriority(true);
+        webapp.setAttribute(OVERRIDES_ATTRIBUTE, new HashMap<>(config));
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.start();
+        return new TestServer(server, connector.getLocalPort(), contextPath);
+    }
+
+    private static Path webappDir() {
+        Path here = Path.of("src/main/webapp").toAbsolutePath();
+        if (!Files.isDirectory(here)) {
+            throw new IllegalStateException("run from the project root: " + here + " is missing");
+        }
+        return here;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** http://127.0.0.1:PORT/CONTEXT (no trailing slash). */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port + ("/".equals(contextPath) ? "" : contextPath);
+    }
+
+    /** The IIP endpoint as iipsrv answers it: base + /fcgi-bin/iipsrv.fcgi */
+    public String iipUrl() {
+        return baseUrl() + "/fcgi-bin/iipsrv.fcgi";
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        Map<String, String> config = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            config.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        TestServer server = start(port, "/", config);
+        System.out.println("listening " + server.iipUrl());
+        server.server.join();
+    }
+}
