@@ -1,0 +1,925 @@
+package io.github.iipservlet.image.tiff;
+
+import com.twelvemonkeys.imageio.metadata.CompoundDirectory;
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.tiff.IFD;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+import io.github.iipservlet.image.ColourSpace;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.ImageInfo;
+import io.github.iipservlet.image.Level;
+import io.github.iipservlet.image.PixelBlock;
+import io.github.iipservlet.image.PyramidReader;
+import io.github.iipservlet.image.SampleType;
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.FileImageInputStream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Tiled pyramidal TIFF (classic or BigTIFF, either byte order, multi-IFD or SubIFD pyramids)
+ * read with an own tile decoder. IFDs are parsed once at open; tiles are read with positional
+ * reads on one {@link FileChannel}, so one instance serves many threads at once.
+ */
+public final class TiffPyramidReader implements PyramidReader {
+    private static final Logger LOG = LogManager.getLogger(TiffPyramidReader.class);
+
+    // Tags
+    private static final int NEW_SUBFILE_TYPE = 254;
+    private static final int IMAGE_WIDTH = 256;
+    private static final int IMAGE_LENGTH = 257;
+    private static final int BITS_PER_SAMPLE = 258;
+    private static final int COMPRESSION = 259;
+    private static final int PHOTOMETRIC = 262;
+    private static final int DOCUMENT_NAME = 269;
+    private static final int IMAGE_DESCRIPTION = 270;
+    private static final int MAKE = 271;
+    private static final int MODEL = 272;
+    private static final int SAMPLES_PER_PIXEL = 277;
+    private static final int X_RESOLUTION = 282;
+    private static final int Y_RESOLUTION = 283;
+    private static final int PLANAR_CONFIGURATION = 284;
+    private static final int PAGE_NAME = 285;
+    private static final int RESOLUTION_UNIT = 296;
+    private static final int SOFTWARE = 305;
+    private static final int DATE_TIME = 306;
+    private static final int ARTIST = 315;
+    private static final int PREDICTOR = 317;
+    private static final int TILE_WIDTH = 322;
+    private static final int TILE_LENGTH = 323;
+    private static final int TILE_OFFSETS = 324;
+    private static final int TILE_BYTE_COUNTS = 325;
+    private static final int SUB_IFDS = 330;
+    private static final int SAMPLE_FORMAT = 339;
+    private static final int S_MIN_SAMPLE_VALUE = 340;
+    private static final int S_MAX_SAMPLE_VALUE = 341;
+    private static final int JPEG_TABLES = 347;
+    private static final int YCBCR_SUBSAMPLING = 530;
+    private static final int XML_PACKET = 700;
+    private static final int COPYRIGHT = 33432;
+    private static final int STONITS = 33423;
+    private static final int ICC_PROFILE = 34675;
+
+    // Photometric interpretations
+    private static final int PHOTO_MINISWHITE = 0;
+    private static final int PHOTO_MINISBLACK = 1;
+    private static final int PHOTO_RGB = 2;
+    private static final int PHOTO_PALETTE = 3;
+    private static final int PHOTO_YCBCR = 6;
+    private static final int PHOTO_CIELAB = 8;
+
+    /** Adobe APP14, version 100, no flags, transform 0 (no colour conversion). */
+    private static final byte[] ADOBE_RGB = {
+        (byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0
+    };
+
+    private static final String JDK_JPEG_READER = "com.sun.imageio.plugins.jpeg.JPEGImageReader";
+
+    private static final ThreadLocal<Inflater> INFLATERS = ThreadLocal.withInitial(Inflater::new);
+    private static final ThreadLocal<ImageReader> JPEG_READERS = ThreadLocal.withInitial(TiffPyramidReader::newJpegReader);
+
+    /** Everything needed to decode the tiles of one pyramid level, parsed once. */
+    private static final class LevelData {
+        Level level;
+        long[] offsets;
+        long[] byteCounts;
+        int compression;
+        int predictor;
+        int photometric;
+        /** Samples per pixel as stored in one tile (1 for planar-separate). */
+        int samplesInTile;
+        /** Samples we hand out per pixel. */
+        int outChannels;
+        int bits;
+        SampleType sampleType;
+        /** SOI (+ Adobe marker) + JPEGTables without its SOI and EOI; null unless JPEG. */
+        byte[] jpegPrefix;
+        boolean passThroughAllowed;
+    }
+
+    private final FileChannel channel;
+    private final ImageInfo info;
+    private final LevelData[] levels;
+    private final boolean bigEndian;
+
+    private TiffPyramidReader(FileChannel channel, ImageInfo info, LevelData[] levels, boolean bigEndian) {
+        this.channel = channel;
+        this.info = info;
+        this.levels = levels;
+        this.bigEndian = bigEndian;
+    }
+
+    /** Opens a tiled TIFF; parses all IFDs once. */
+    public static TiffPyramidReader open(Path file) throws ImageException {
+        FileChannel channel;
+        long lastModified;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+            lastModified = Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            LOG.debug("Cannot open {}: {}", file, e.toString());
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open file", e);
+        }
+        try {
+            ByteBuffer head = ByteBuffer.allocate(4);
+            readFully(channel, head, 0);
+            byte b0 = head.get(0);
+            byte b1 = head.get(1);
+            boolean bigEndian;
+            if (b0 == 'I' && b1 == 'I') {
+                bigEndian = false;
+            } else if (b0 == 'M' && b1 == 'M') {
+                bigEndian = true;
+            } else {
+                throw new ImageException(ImageException.Kind.UNSUPPORTED, "Not a TIFF file");
+            }
+            Directory root;
+            try (FileImageInputStream in = new FileImageInputStream(file.toFile())) {
+                root = new TIFFReader().read(in);
+            }
+            Directory ifd0 = root instanceof CompoundDirectory c ? c.getDirectory(0) : root;
+            TiffPyramidReader reader = build(channel, root, ifd0, bigEndian, lastModified);
+            LOG.debug("Opened {}: {} levels", file, reader.levels.length);
+            return reader;
+        } catch (ImageException e) {
+            closeQuietly(channel);
+            LOG.debug("Cannot read {}: {}", file, e.getMessage());
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            LOG.debug("Cannot parse {}", file, e);
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: unreadable file structure", e);
+        }
+    }
+
+    private static TiffPyramidReader build(FileChannel channel, Directory root, Directory ifd0, boolean bigEndian,
+            long lastModified) throws ImageException {
+        if (ifd0.getEntryById(TILE_WIDTH) == null || ifd0.getEntryById(TILE_LENGTH) == null) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image is not tiled");
+        }
+        List<Directory> dirs = new ArrayList<>();
+        dirs.add(ifd0);
+        Object subs = value(ifd0, SUB_IFDS);
+        List<Directory> subLevels = new ArrayList<>();
+        if (subs instanceof IFD[] arr) {
+            for (IFD d : arr) {
+                if (intValue(d, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(d)) {
+                    subLevels.add(d);
+                }
+            }
+        } else if (subs instanceof IFD d && intValue(d, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(d)) {
+            subLevels.add(d);
+        }
+        if (!subLevels.isEmpty()) {
+            dirs.addAll(subLevels);
+        } else if (root instanceof CompoundDirectory c) {
+            for (int i = 1; i < c.directoryCount(); i++) {
+                Directory d = c.getDirectory(i);
+                if (isTiled(d)) {
+                    dirs.add(d);
+                }
+            }
+        }
+
+        LevelData[] levels = new LevelData[dirs.size()];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = parseLevel(dirs.get(i));
+        }
+        LevelData first = levels[0];
+        int photometric = first.photometric;
+        int bits = first.bits;
+        int channels = first.outChannels;
+        ColourSpace cs;
+        if (photometric == PHOTO_CIELAB) {
+            cs = ColourSpace.CIELAB;
+        } else if (photometric == PHOTO_MINISBLACK || photometric == PHOTO_MINISWHITE) {
+            cs = bits == 1 ? ColourSpace.BINARY : ColourSpace.GREYSCALE;
+        } else if (photometric == PHOTO_PALETTE) {
+            cs = ColourSpace.GREYSCALE; // indices only; no palette expansion yet
+        } else {
+            cs = channels == 1 ? ColourSpace.GREYSCALE : ColourSpace.SRGB;
+        }
+
+        double defaultMax;
+        if (first.sampleType == SampleType.FLOAT) {
+            defaultMax = 1.0;
+        } else if (bits <= 8) {
+            defaultMax = 255;
+        } else if (bits == 12) {
+            defaultMax = 4095;
+        } else if (bits == 16) {
+            defaultMax = 65535;
+        } else if (bits == 32) {
+            defaultMax = 4294967295.0;
+        } else {
+            defaultMax = 0;
+        }
+        double[] min = perChannel(numbers(value(ifd0, S_MIN_SAMPLE_VALUE)), channels, 0);
+        double[] max = perChannel(numbers(value(ifd0, S_MAX_SAMPLE_VALUE)), channels, defaultMax);
+
+        Map<String, String> metadata = new HashMap<>();
+        putText(metadata, "creator", value(ifd0, ARTIST));
+        putText(metadata, "rights", value(ifd0, COPYRIGHT));
+        putText(metadata, "date", value(ifd0, DATE_TIME));
+        putText(metadata, "description", value(ifd0, IMAGE_DESCRIPTION));
+        putText(metadata, "title", value(ifd0, DOCUMENT_NAME));
+        putText(metadata, "pagename", value(ifd0, PAGE_NAME));
+        putText(metadata, "software", value(ifd0, SOFTWARE));
+        putText(metadata, "make", value(ifd0, MAKE));
+        putText(metadata, "model", value(ifd0, MODEL));
+        putText(metadata, "xmp", value(ifd0, XML_PACKET));
+        double[] scale = numbers(value(ifd0, STONITS));
+        if (scale.length > 0) {
+            metadata.put("scale", formatG(scale[0]));
+        }
+        Object icc = value(ifd0, ICC_PROFILE);
+        byte[] iccProfile = icc instanceof byte[] b && b.length > 0 ? b.clone() : null;
+
+        double[] xres = numbers(value(ifd0, X_RESOLUTION));
+        double[] yres = numbers(value(ifd0, Y_RESOLUTION));
+        int unit = intValue(ifd0, RESOLUTION_UNIT, 2);
+        int iipUnit = unit == 2 ? 1 : unit == 3 ? 2 : 0;
+
+        List<Level> levelList = new ArrayList<>(levels.length);
+        for (LevelData l : levels) {
+            levelList.add(l.level);
+        }
+        ImageInfo info = new ImageInfo("tiff", levelList, channels, bits, first.sampleType, cs, min, max, metadata,
+                xres.length > 0 ? xres[0] : 0, yres.length > 0 ? yres[0] : 0, iipUnit, iccProfile, lastModified);
+        return new TiffPyramidReader(channel, info, levels, bigEndian);
+    }
+
+    private static LevelData parseLevel(Directory d) throws ImageException {
+        LevelData l = new LevelData();
+        int width = intValue(d, IMAGE_WIDTH, -1);
+        int height = intValue(d, IMAGE_LENGTH, -1);
+        int tw = intValue(d, TILE_WIDTH, -1);
+        int th = intValue(d, TILE_LENGTH, -1);
+        if (width <= 0 || height <= 0 || tw <= 0 || th <= 0) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad image or tile size");
+        }
+        l.level = new Level(width, height, tw, th);
+        l.compression = intValue(d, COMPRESSION, 1);
+        l.predictor = intValue(d, PREDICTOR, 1);
+        l.photometric = intValue(d, PHOTOMETRIC, PHOTO_MINISBLACK);
+        int spp = intValue(d, SAMPLES_PER_PIXEL, 1);
+        int planar = intValue(d, PLANAR_CONFIGURATION, 1);
+        l.samplesInTile = planar == 2 ? 1 : spp;
+        l.outChannels = l.samplesInTile;
+        l.bits = intValue(d, BITS_PER_SAMPLE, 1);
+        int sampleFormat = intValue(d, SAMPLE_FORMAT, 1);
+        l.sampleType = sampleFormat == 3 ? SampleType.FLOAT : sampleFormat == 2 ? SampleType.SIGNED_INT
+                : SampleType.UNSIGNED_INT;
+        if (l.sampleType == SampleType.FLOAT && l.bits != 32) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported floating-point sample size");
+        }
+        if (l.bits > 32 || l.bits < 1 || l.bits > 16 && l.bits != 32) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported bits per sample: " + l.bits);
+        }
+        if (l.bits != 1 && l.bits != 8 && l.samplesInTile > 1 && l.bits < 8) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported bits per sample: " + l.bits);
+        }
+        switch (l.compression) {
+            case 1, 5, 7, 8, 32946 -> { }
+            default -> throw new ImageException(ImageException.Kind.UNSUPPORTED,
+                    "Unsupported TIFF compression: " + l.compression);
+        }
+        l.offsets = longs(value(d, TILE_OFFSETS));
+        l.byteCounts = longs(value(d, TILE_BYTE_COUNTS));
+        int needed = l.level.tileCount();
+        if (l.offsets.length < needed || l.byteCounts.length < needed) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: missing tile offsets");
+        }
+        if (l.compression == 7) {
+            if (l.bits != 8) {
+                throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported JPEG sample size");
+            }
+            boolean rgb = l.photometric == PHOTO_RGB;
+            Object tables = value(d, JPEG_TABLES);
+            byte[] prefix;
+            if (tables instanceof byte[] t && t.length >= 4) {
+                int body = t.length - 4; // without SOI and EOI
+                int extra = rgb ? ADOBE_RGB.length : 0;
+                prefix = new byte[2 + extra + body];
+                prefix[0] = (byte) 0xFF;
+                prefix[1] = (byte) 0xD8;
+                if (rgb) {
+                    System.arraycopy(ADOBE_RGB, 0, prefix, 2, extra);
+                }
+                System.arraycopy(t, 2, prefix, 2 + extra, body);
+            } else {
+                prefix = new byte[2 + (rgb ? ADOBE_RGB.length : 0)];
+                prefix[0] = (byte) 0xFF;
+                prefix[1] = (byte) 0xD8;
+                if (rgb) {
+                    System.arraycopy(ADOBE_RGB, 0, prefix, 2, ADOBE_RGB.length);
+                }
+            }
+            l.jpegPrefix = prefix;
+            boolean photoOk = l.photometric == PHOTO_MINISBLACK || l.photometric == PHOTO_RGB
+                    || l.photometric == PHOTO_YCBCR;
+            boolean channelsOk = l.samplesInTile == 1 || l.samplesInTile == 3;
+            boolean subsampledRgb = rgb && d.getEntryById(YCBCR_SUBSAMPLING) != null;
+            l.passThroughAllowed = photoOk && channelsOk && !subsampledRgb && planar == 1;
+        }
+        return l;
+    }
+
+    @Override
+    public ImageInfo info() {
+        return info;
+    }
+
+    private LevelData level(int level) throws ImageException {
+        if (level < 0 || level >= levels.length) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: " + level);
+        }
+        return levels[level];
+    }
+
+    private static void checkTile(LevelData l, int tile) throws ImageException {
+        if (tile < 0 || tile >= l.level.tileCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
+        }
+    }
+
+    @Override
+    public byte[] readJpegTile(int level, int tile) throws ImageException {
+        LevelData l = level(level);
+        checkTile(l, tile);
+        if (l.compression != 7 || !l.passThroughAllowed) {
+            return null;
+        }
+        Level lv = l.level;
+        int col = tile % lv.tilesAcross();
+        int row = tile / lv.tilesAcross();
+        if (col == lv.tilesAcross() - 1 && lv.width() % lv.tileWidth() != 0
+                || row == lv.tilesDown() - 1 && lv.height() % lv.tileHeight() != 0) {
+            return null;
+        }
+        byte[] raw = readRaw(l, tile);
+        if (raw.length == 0) {
+            return null;
+        }
+        return jpegStream(l, raw);
+    }
+
+    private static byte[] jpegStream(LevelData l, byte[] raw) throws ImageException {
+        if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile");
+        }
+        byte[] prefix = l.jpegPrefix;
+        byte[] out = new byte[prefix.length + raw.length - 2];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(raw, 2, out, prefix.length, raw.length - 2);
+        return out;
+    }
+
+    @Override
+    public PixelBlock readTile(int level, int tile) throws ImageException {
+        LevelData l = level(level);
+        checkTile(l, tile);
+        Level lv = l.level;
+        int col = tile % lv.tilesAcross();
+        int row = tile / lv.tilesAcross();
+        int outW = lv.tileWidthAt(col);
+        int outH = lv.tileHeightAt(row);
+        byte[] raw = readRaw(l, tile);
+        if (l.compression == 7) {
+            return decodeJpeg(l, raw, outW, outH);
+        }
+        int tw = lv.tileWidth();
+        int th = lv.tileHeight();
+        int spp = l.samplesInTile;
+        int rowBytes = (int) (((long) tw * spp * l.bits + 7) / 8);
+        long size = (long) rowBytes * th;
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Tile too large");
+        }
+        byte[] data;
+        if (raw.length == 0) {
+            data = new byte[(int) size];
+        } else {
+            data = decompress(l.compression, raw, (int) size);
+        }
+        return unpack(l, data, tw, th, rowBytes, outW, outH);
+    }
+
+    private byte[] readRaw(LevelData l, int tile) throws ImageException {
+        long offset = l.offsets[tile];
+        long count = l.byteCounts[tile];
+        if (count < 0 || count > Integer.MAX_VALUE - 16 || offset < 0) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad tile byte count");
+        }
+        byte[] buf = new byte[(int) count];
+        try {
+            readFully(channel, ByteBuffer.wrap(buf), offset);
+        } catch (IOException e) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: cannot read tile " + tile, e);
+        }
+        return buf;
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            pos += n;
+        }
+    }
+
+    private static byte[] decompress(int compression, byte[] raw, int size) throws ImageException {
+        switch (compression) {
+            case 1:
+                if (raw.length >= size) {
+                    return raw;
+                }
+                throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: short tile");
+            case 8:
+            case 32946: {
+                Inflater inf = INFLATERS.get();
+                inf.reset();
+                inf.setInput(raw);
+                byte[] out = new byte[size];
+                try {
+                    int n = 0;
+                    while (n < size) {
+                        int r = inf.inflate(out, n, size - n);
+                        if (r == 0) {
+                            if (inf.finished() || inf.needsInput() || inf.needsDictionary()) {
+                                break;
+                            }
+                        }
+                        n += r;
+                    }
+                    if (n < size) {
+                        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: short deflate tile");
+                    }
+                } catch (DataFormatException e) {
+                    throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad deflate data", e);
+                } finally {
+                    inf.reset();
+                }
+                return out;
+            }
+            case 5: {
+                byte[] out = new byte[size];
+                try {
+                    int n = Lzw.decode(raw, out);
+                    if (n < size) {
+                        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: short LZW tile");
+                    }
+                } catch (IllegalStateException e) {
+                    throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: " + e.getMessage(), e);
+                }
+                return out;
+            }
+            default:
+                throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported TIFF compression");
+        }
+    }
+
+    /** Turns decompressed bytes of a full stored tile into a cropped pixel block. */
+    private PixelBlock unpack(LevelData l, byte[] data, int tw, int th, int rowBytes, int outW, int outH)
+            throws ImageException {
+        int spp = l.samplesInTile;
+        int bits = l.bits;
+        boolean minIsWhite = l.photometric == PHOTO_MINISWHITE;
+        if (bits == 8) {
+            if (l.predictor == 2) {
+                for (int y = 0; y < th; y++) {
+                    int base = y * rowBytes;
+                    int end = base + tw * spp;
+                    for (int i = base + spp; i < end; i++) {
+                        data[i] += data[i - spp];
+                    }
+                }
+            }
+            byte[] out = cropBytes(data, tw, th, spp, outW, outH);
+            if (minIsWhite) {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (byte) ~out[i];
+                }
+            }
+            return new PixelBlock(outW, outH, spp, 8, l.sampleType == SampleType.FLOAT ? SampleType.UNSIGNED_INT
+                    : l.sampleType, out);
+        }
+        if (bits == 16) {
+            int n = tw * th * spp;
+            short[] s = new short[n];
+            ByteBuffer.wrap(data).order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .asShortBuffer().get(s, 0, n);
+            if (l.predictor == 2) {
+                int rowLen = tw * spp;
+                for (int y = 0; y < th; y++) {
+                    int base = y * rowLen;
+                    int end = base + rowLen;
+                    for (int i = base + spp; i < end; i++) {
+                        s[i] += s[i - spp];
+                    }
+                }
+            }
+            if (minIsWhite) {
+                for (int i = 0; i < n; i++) {
+                    s[i] = (short) ~s[i];
+                }
+            }
+            short[] out = (short[]) crop(s, tw, th, spp, outW, outH);
+            return new PixelBlock(outW, outH, spp, 16, l.sampleType, out);
+        }
+        if (bits == 32) {
+            int n = tw * th * spp;
+            int[] v = new int[n];
+            if (l.predictor == 3) {
+                if (l.sampleType != SampleType.FLOAT) {
+                    throw new ImageException(ImageException.Kind.UNSUPPORTED, "Predictor 3 needs float samples");
+                }
+                int rowLen = tw * spp;
+                int rowB = rowLen * 4;
+                for (int y = 0; y < th; y++) {
+                    int base = y * rowB;
+                    int end = base + rowB;
+                    for (int i = base + spp; i < end; i++) {
+                        data[i] += data[i - spp];
+                    }
+                    int o = y * rowLen;
+                    for (int i = 0; i < rowLen; i++) {
+                        v[o + i] = (data[base + i] & 0xff) << 24 | (data[base + rowLen + i] & 0xff) << 16
+                                | (data[base + 2 * rowLen + i] & 0xff) << 8 | (data[base + 3 * rowLen + i] & 0xff);
+                    }
+                }
+            } else {
+                ByteBuffer.wrap(data).order(bigEndian ? java.nio.ByteOrder.BIG_ENDIAN
+                        : java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(v, 0, n);
+                if (l.predictor == 2) {
+                    int rowLen = tw * spp;
+                    for (int y = 0; y < th; y++) {
+                        int base = y * rowLen;
+                        int end = base + rowLen;
+                        for (int i = base + spp; i < end; i++) {
+                            v[i] += v[i - spp];
+                        }
+                    }
+                }
+            }
+            if (l.sampleType == SampleType.FLOAT) {
+                float[] out = new float[outW * outH * spp];
+                int rowLen = outW * spp;
+                for (int y = 0; y < outH; y++) {
+                    int src = y * tw * spp;
+                    int dst = y * rowLen;
+                    for (int i = 0; i < rowLen; i++) {
+                        out[dst + i] = Float.intBitsToFloat(v[src + i]);
+                    }
+                }
+                return new PixelBlock(outW, outH, spp, 32, SampleType.FLOAT, out);
+            }
+            if (minIsWhite) {
+                for (int i = 0; i < n; i++) {
+                    v[i] = ~v[i];
+                }
+            }
+            int[] out = (int[]) crop(v, tw, th, spp, outW, outH);
+            return new PixelBlock(outW, outH, spp, 32, l.sampleType, out);
+        }
+        // Odd depths: 1, 2, 4, 6 bit (one channel, or several for 1 bit) to 8 bit; 9 to 15 bit to 16 bit.
+        int n = outW * outH * spp;
+        int maxIn = (1 << bits) - 1;
+        if (bits < 8) {
+            byte[] out = new byte[n];
+            int o = 0;
+            for (int y = 0; y < outH; y++) {
+                long bitPos = (long) y * rowBytes * 8;
+                for (int i = 0; i < outW * spp; i++) {
+                    int v = readBits(data, bitPos, bits);
+                    bitPos += bits;
+                    if (minIsWhite) {
+                        v = maxIn - v;
+                    }
+                    out[o++] = (byte) (v * 255 / maxIn);
+                }
+            }
+            return new PixelBlock(outW, outH, spp, 8, SampleType.UNSIGNED_INT, out);
+        }
+        short[] out = new short[n];
+        int o = 0;
+        for (int y = 0; y < outH; y++) {
+            long bitPos = (long) y * rowBytes * 8;
+            for (int i = 0; i < outW * spp; i++) {
+                int v = readBits(data, bitPos, bits);
+                bitPos += bits;
+                if (minIsWhite) {
+                    v = maxIn - v;
+                }
+                // bit replication to 16 bits
+                int r = v << (16 - bits) | v >>> (2 * bits - 16);
+                out[o++] = (short) r;
+            }
+        }
+        return new PixelBlock(outW, outH, spp, 16, SampleType.UNSIGNED_INT, out);
+    }
+
+    private static int readBits(byte[] data, long bitPos, int bits) {
+        int v = 0;
+        for (int k = 0; k < bits; k++) {
+            long p = bitPos + k;
+            int b = (data[(int) (p >>> 3)] >>> (7 - (int) (p & 7))) & 1;
+            v = v << 1 | b;
+        }
+        return v;
+    }
+
+    private static byte[] cropBytes(byte[] data, int tw, int th, int spp, int outW, int outH) {
+        int n = outW * outH * spp;
+        if (outW == tw && data.length == n) {
+            return data;
+        }
+        if (outW == tw) {
+            return java.util.Arrays.copyOf(data, n);
+        }
+        byte[] out = new byte[n];
+        int run = outW * spp;
+        int stride = tw * spp;
+        for (int y = 0; y < outH; y++) {
+            System.arraycopy(data, y * stride, out, y * run, run);
+        }
+        return out;
+    }
+
+    private static Object crop(Object data, int tw, int th, int spp, int outW, int outH) {
+        if (outW == tw && outH == th) {
+            return data;
+        }
+        int n = outW * outH * spp;
+        Object out = Array.newInstance(data.getClass().getComponentType(), n);
+        int run = outW * spp;
+        int stride = tw * spp;
+        if (outW == tw) {
+            System.arraycopy(data, 0, out, 0, n);
+            return out;
+        }
+        for (int y = 0; y < outH; y++) {
+            System.arraycopy(data, y * stride, out, y * run, run);
+        }
+        return out;
+    }
+
+    private static PixelBlock decodeJpeg(LevelData l, byte[] raw, int outW, int outH) throws ImageException {
+        int channels = l.samplesInTile;
+        if (raw.length == 0) {
+            return PixelBlock.ofBytes(outW, outH, channels, new byte[outW * outH * channels]);
+        }
+        byte[] stream = jpegStream(l, raw);
+        ImageReader reader = JPEG_READERS.get();
+        BufferedImage img;
+        try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(stream)) {
+            reader.setInput(in, true, true);
+            img = reader.read(0);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
+        } finally {
+            reader.setInput(null);
+        }
+        if (img.getWidth() < outW || img.getHeight() < outH) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: JPEG tile smaller than the tile");
+        }
+        Raster raster = img.getRaster();
+        int bands = raster.getNumBands();
+        if (bands != channels || !(raster.getDataBuffer() instanceof DataBufferByte)
+                || !(raster.getSampleModel() instanceof ComponentSampleModel)) {
+            // Unusual layout: go through the generic path.
+            byte[] out = new byte[outW * outH * channels];
+            int[] px = new int[channels];
+            int o = 0;
+            boolean rgbImage = img.getType() != BufferedImage.TYPE_BYTE_GRAY && channels == 3;
+            for (int y = 0; y < outH; y++) {
+                for (int x = 0; x < outW; x++) {
+                    if (rgbImage) {
+                        int argb = img.getRGB(x, y);
+                        out[o++] = (byte) (argb >> 16);
+                        out[o++] = (byte) (argb >> 8);
+                        out[o++] = (byte) argb;
+                    } else {
+                        raster.getPixel(x, y, px);
+                        for (int c = 0; c < channels; c++) {
+                            out[o++] = (byte) px[c];
+                        }
+                    }
+                }
+            }
+            return PixelBlock.ofBytes(outW, outH, channels, out);
+        }
+        ComponentSampleModel sm = (ComponentSampleModel) raster.getSampleModel();
+        byte[] src = ((DataBufferByte) raster.getDataBuffer()).getData();
+        int stride = sm.getScanlineStride();
+        int pixStride = sm.getPixelStride();
+        int[] bandOffsets = sm.getBandOffsets();
+        int w = img.getWidth();
+        if (channels == 1) {
+            if (stride == outW && pixStride == 1 && bandOffsets[0] == 0 && src.length == outW * outH) {
+                return PixelBlock.ofBytes(outW, outH, 1, src);
+            }
+            byte[] out = new byte[outW * outH];
+            for (int y = 0; y < outH; y++) {
+                System.arraycopy(src, y * stride + bandOffsets[0], out, y * outW, outW);
+            }
+            return PixelBlock.ofBytes(outW, outH, 1, out);
+        }
+        int o0 = bandOffsets[0];
+        int o1 = bandOffsets[1];
+        int o2 = bandOffsets[2];
+        if (w == outW && pixStride == 3 && stride == w * 3 && o0 == 2 && o1 == 1 && o2 == 0
+                && src.length == outW * outH * 3) {
+            // BGR in place to RGB
+            for (int i = 0; i < src.length; i += 3) {
+                byte t = src[i];
+                src[i] = src[i + 2];
+                src[i + 2] = t;
+            }
+            return PixelBlock.ofBytes(outW, outH, 3, src);
+        }
+        byte[] out = new byte[outW * outH * 3];
+        int o = 0;
+        for (int y = 0; y < outH; y++) {
+            int p = y * stride;
+            for (int x = 0; x < outW; x++, p += pixStride) {
+                out[o++] = src[p + o0];
+                out[o++] = src[p + o1];
+                out[o++] = src[p + o2];
+            }
+        }
+        return PixelBlock.ofBytes(outW, outH, 3, out);
+    }
+
+    private static ImageReader newJpegReader() {
+        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg");
+        while (it.hasNext()) {
+            ImageReader r = it.next();
+            if (r.getClass().getName().equals(JDK_JPEG_READER)) {
+                return r;
+            }
+        }
+        throw new IllegalStateException("JDK JPEG reader not available");
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.debug("close failed", e);
+        }
+    }
+
+    // ---- tag helpers ----
+
+    private static boolean isTiled(Directory d) {
+        return d.getEntryById(TILE_WIDTH) != null && d.getEntryById(TILE_LENGTH) != null
+                && d.getEntryById(TILE_OFFSETS) != null;
+    }
+
+    private static Object value(Directory d, int tag) {
+        Entry e = d.getEntryById(tag);
+        return e == null ? null : e.getValue();
+    }
+
+    private static int intValue(Directory d, int tag, int dflt) {
+        double[] v = numbers(value(d, tag));
+        return v.length == 0 ? dflt : (int) v[0];
+    }
+
+    private static double[] numbers(Object v) {
+        if (v == null) {
+            return new double[0];
+        }
+        if (v instanceof Number n) {
+            return new double[] {n.doubleValue()};
+        }
+        if (v.getClass().isArray()) {
+            int len = Array.getLength(v);
+            double[] out = new double[len];
+            for (int i = 0; i < len; i++) {
+                Object o = Array.get(v, i);
+                if (o instanceof Number n) {
+                    out[i] = n.doubleValue();
+                } else {
+                    return new double[0];
+                }
+            }
+            if (v instanceof byte[]) {
+                for (int i = 0; i < len; i++) {
+                    out[i] = ((byte[]) v)[i] & 0xff;
+                }
+            }
+            return out;
+        }
+        return new double[0];
+    }
+
+    private static long[] longs(Object v) throws ImageException {
+        if (v instanceof long[] a) {
+            return a;
+        }
+        if (v instanceof int[] a) {
+            long[] out = new long[a.length];
+            for (int i = 0; i < a.length; i++) {
+                out[i] = a[i] & 0xffffffffL;
+            }
+            return out;
+        }
+        if (v instanceof Number n) {
+            return new long[] {n.longValue()};
+        }
+        if (v != null && v.getClass().isArray()) {
+            double[] d = numbers(v);
+            long[] out = new long[d.length];
+            for (int i = 0; i < d.length; i++) {
+                out[i] = (long) d[i];
+            }
+            return out;
+        }
+        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: missing tile offsets");
+    }
+
+    private static double[] perChannel(double[] values, int channels, double dflt) {
+        double[] out = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            out[c] = values.length == 0 ? dflt : values.length > c ? values[c] : values[0];
+        }
+        return out;
+    }
+
+    private static void putText(Map<String, String> metadata, String key, Object v) {
+        String s;
+        if (v instanceof String str) {
+            s = str;
+        } else if (v instanceof String[] arr) {
+            s = String.join("\n", arr);
+        } else if (v instanceof byte[] b) {
+            s = new String(b, StandardCharsets.UTF_8);
+        } else {
+            return;
+        }
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == '\0') {
+            end--;
+        }
+        s = s.substring(0, end);
+        if (!s.isEmpty()) {
+            metadata.put(key, s);
+        }
+    }
+
+    /** C printf {@code %g}. */
+    static String formatG(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        if (Double.isNaN(v)) {
+            return "nan";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        BigDecimal bd = new BigDecimal(v).round(new MathContext(6));
+        int exp = bd.precision() - bd.scale() - 1;
+        if (exp < -4 || exp >= 6) {
+            BigDecimal mant = bd.movePointLeft(exp).stripTrailingZeros();
+            String m = mant.toPlainString();
+            return m + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+        }
+        String s = bd.stripTrailingZeros().toPlainString();
+        return s;
+    }
+}
