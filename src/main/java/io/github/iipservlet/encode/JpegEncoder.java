@@ -1,0 +1,210 @@
+package io.github.iipservlet.encode;
+
+import io.github.iipservlet.image.PixelBlock;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.spi.IIORegistry;
+import javax.imageio.spi.ImageWriterSpi;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+/**
+ * Baseline JPEG (4:2:0 for colour, greyscale for 1 channel) through the JDK's own ImageIO writer,
+ * chosen by class name (TwelveMonkeys registers another JPEG writer; the registry order is not
+ * stable). One writer per thread; a fresh {@link ImageWriteParam} per call.
+ *
+ * <p>The pixels are wrapped without copying (interleaved byte raster, band offsets 0,1,2, sRGB
+ * {@link ComponentColorModel}). The writer emits its default JFIF APP0; the density and unit bytes
+ * are then patched in the output and a COM segment holding the comment is spliced in right after
+ * APP0, so no metadata tree is built per call.
+ */
+public final class JpegEncoder implements ImageEncoder {
+
+    static final String JDK_WRITER = "com.sun.imageio.plugins.jpeg.JPEGImageWriter";
+
+    private static final ColorModel RGB = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false,
+            false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+    private static final ColorModel GREY = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), false,
+            false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+    private static final int[] RGB_OFFSETS = {0, 1, 2};
+    private static final int[] GREY_OFFSETS = {0};
+
+    private static volatile ImageWriterSpi spi;
+    private static final ThreadLocal<ImageWriter> WRITERS = new ThreadLocal<>();
+
+    /** The complete COM segment (marker, length, text), or an empty array for no comment. */
+    private final byte[] comSegment;
+
+    public JpegEncoder(String comment) {
+        if (comment == null || comment.isEmpty()) {
+            comSegment = new byte[0];
+        } else {
+            byte[] text = comment.getBytes(StandardCharsets.ISO_8859_1);
+            int len = Math.min(text.length, 65533);
+            comSegment = new byte[len + 4];
+            comSegment[0] = (byte) 0xFF;
+            comSegment[1] = (byte) 0xFE;
+            comSegment[2] = (byte) ((len + 2) >> 8);
+            comSegment[3] = (byte) (len + 2);
+            System.arraycopy(text, 0, comSegment, 4, len);
+        }
+    }
+
+    @Override
+    public String mimeType() {
+        return "image/jpeg";
+    }
+
+    @Override
+    public String suffix() {
+        return "jpg";
+    }
+
+    @Override
+    public int maxChannels() {
+        return 3;
+    }
+
+    @Override
+    public byte[] encode(PixelBlock eightBit, int quality, double dpiX, double dpiY, int resolutionUnit) {
+        int ch = eightBit.channels;
+        if (ch != 1 && ch != 3) {
+            throw new IllegalArgumentException("JPEG takes 1 or 3 channels, not " + ch);
+        }
+        if (!(eightBit.data instanceof byte[] bytes)) {
+            throw new IllegalArgumentException("JPEG takes 8-bit samples");
+        }
+        int w = eightBit.width;
+        int h = eightBit.height;
+        DataBufferByte db = new DataBufferByte(bytes, w * h * ch);
+        WritableRaster raster = Raster.createInterleavedRaster(db, w, h, w * ch, ch, ch == 3 ? RGB_OFFSETS
+                : GREY_OFFSETS, null);
+        BufferedImage image = new BufferedImage(ch == 3 ? RGB : GREY, raster, false, null);
+
+        ImageWriter writer = writer();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        int q = Math.max(1, Math.min(100, quality));
+        param.setCompressionQuality(q / 100f);
+        Buffer out = new Buffer(w * h * ch / 5 + 1024);
+        try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } catch (IOException e) {
+            writer.reset();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            writer.reset();
+            throw e;
+        } finally {
+            writer.setOutput(null);
+        }
+        return finish(out.array(), out.size(), dpiX, dpiY, resolutionUnit);
+    }
+
+    /** Patches JFIF density/units and splices the COM segment after APP0, in one copy. */
+    byte[] finish(byte[] jpeg, int length, double dpiX, double dpiY, int unit) {
+        int insertAt;
+        boolean jfif = length > 20 && (jpeg[2] & 0xff) == 0xFF && (jpeg[3] & 0xff) == 0xE0 && jpeg[6] == 'J'
+                && jpeg[7] == 'F' && jpeg[8] == 'I' && jpeg[9] == 'F' && jpeg[10] == 0;
+        byte[] app0 = null;
+        if (jfif) {
+            insertAt = 4 + (((jpeg[4] & 0xff) << 8) | (jpeg[5] & 0xff));
+        } else {
+            // no JFIF from the writer (not expected): insert our own APP0 after SOI
+            insertAt = 2;
+            app0 = new byte[] {(byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
+        }
+        int extra = comSegment.length + (app0 == null ? 0 : app0.length);
+        byte[] result = new byte[length + extra];
+        System.arraycopy(jpeg, 0, result, 0, insertAt);
+        int pos = insertAt;
+        if (app0 != null) {
+            System.arraycopy(app0, 0, result, pos, app0.length);
+            pos += app0.length;
+        }
+        System.arraycopy(comSegment, 0, result, pos, comSegment.length);
+        pos += comSegment.length;
+        System.arraycopy(jpeg, insertAt, result, pos, length - insertAt);
+        int dx = density(dpiX);
+        int dy = density(dpiY);
+        if (dx == 0 || dy == 0) {
+            // unknown resolution: JFIF's default 1:1 aspect, no unit
+            dx = 1;
+            dy = 1;
+            unit = 0;
+        }
+        result[13] = (byte) (unit >= 0 && unit <= 2 ? unit : 0);
+        result[14] = (byte) (dx >> 8);
+        result[15] = (byte) dx;
+        result[16] = (byte) (dy >> 8);
+        result[17] = (byte) dy;
+        return result;
+    }
+
+    private static int density(double dpi) {
+        if (!(dpi > 0)) {
+            return 0;
+        }
+        long d = Math.round(dpi);
+        return (int) Math.min(d, 65535);
+    }
+
+    private static ImageWriter writer() {
+        ImageWriter w = WRITERS.get();
+        if (w == null) {
+            try {
+                w = writerSpi().createWriterInstance();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            WRITERS.set(w);
+        }
+        return w;
+    }
+
+    private static ImageWriterSpi writerSpi() {
+        ImageWriterSpi s = spi;
+        if (s == null) {
+            Iterator<ImageWriterSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageWriterSpi.class,
+                    true);
+            while (it.hasNext()) {
+                ImageWriterSpi candidate = it.next();
+                if (JDK_WRITER.equals(candidate.getPluginClassName())) {
+                    s = candidate;
+                    break;
+                }
+            }
+            if (s == null) {
+                throw new IllegalStateException("JDK JPEG writer " + JDK_WRITER + " not registered");
+            }
+            spi = s;
+        }
+        return s;
+    }
+
+    /** ByteArrayOutputStream exposing its buffer, to avoid one copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+}
