@@ -1,0 +1,60 @@
+package io.github.iipservlet.cache;
+
+import org.ehcache.Cache;
+import org.ehcache.CacheManager;
+import org.ehcache.config.builders.CacheConfigurationBuilder;
+import org.ehcache.config.builders.CacheManagerBuilder;
+import org.ehcache.config.builders.ResourcePoolsBuilder;
+import org.ehcache.config.units.EntryUnit;
+import org.ehcache.config.units.MemoryUnit;
+
+/**
+ * The in-process tile store: Ehcache 3 with a small on-heap tier counted in entries (hot tiles are
+ * served from it by reference, no copy) over an off-heap tier sized by MAX_IMAGE_CACHE_SIZE.
+ * A byte-sized heap tier would need Ehcache's reflective size-of engine, which logs warnings
+ * and stack traces on Java 17; counting entries avoids it.
+ */
+public final class EhcacheTileStore implements TileStore {
+    /** Typical encoded tile size, used to turn the byte budget into a heap entry count. */
+    private static final long TYPICAL_ENTRY_BYTES = 32 * 1024;
+    private final CacheManager manager;
+    private final Cache<String, byte[]> cache;
+    private final long maxEntryBytes;
+
+    /** @param bytes the off-heap budget in bytes (at least 1 MB is used) */
+    public EhcacheTileStore(long bytes) {
+        long offHeapMb = Math.max(1, (bytes + (1 << 20) - 1) >> 20);
+        // Ehcache refuses values larger than an off-heap segment can hold; skip those instead.
+        this.maxEntryBytes = Math.max(64 * 1024, (offHeapMb << 20) / 8);
+        long heapEntries = Math.max(16, Math.min(4096, bytes / TYPICAL_ENTRY_BYTES / 2));
+        manager = CacheManagerBuilder.newCacheManagerBuilder()
+                .withCache("tiles", CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
+                        ResourcePoolsBuilder.newResourcePoolsBuilder()
+                                .heap(heapEntries, EntryUnit.ENTRIES)
+                                .offheap(offHeapMb, MemoryUnit.MB)))
+                .build(true);
+        cache = manager.getCache("tiles", String.class, byte[].class);
+    }
+
+    @Override
+    public byte[] get(String key) {
+        return cache.get(key);
+    }
+
+    @Override
+    public void put(String key, byte[] value) {
+        if (value.length <= maxEntryBytes) {
+            cache.put(key, value);
+        }
+    }
+
+    @Override
+    public void clear() {
+        cache.clear();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

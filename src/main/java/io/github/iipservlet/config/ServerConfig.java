@@ -1,0 +1,222 @@
+package io.github.iipservlet.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * iipsrv's configuration variables (spec section 12): same names, defaults and clamping, read once
+ * into typed fields. Sources, later wins: web.xml context-params, environment variables, {@code -D}
+ * system properties, then a map in the {@link #OVERRIDES_ATTRIBUTE} context attribute (for
+ * embedding and tests). Nothing is looked up per request.
+ */
+public final class ServerConfig {
+    /** Context attribute holding a {@code Map<String,String>} that overrides every other source. */
+    public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
+
+    /** Every variable iipsrv reads, plus the deprecated names we still accept (decision 9). */
+    public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
+            "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
+            "PNG_QUALITY", "WEBP_QUALITY", "AVIF_QUALITY", "AVIF_CODEC", "TIFF_COMPRESSION", "TIFF_QUALITY", "MAX_CVT",
+            "ALLOW_UPSCALING", "MAX_LAYERS", "WATERMARK", "WATERMARK_PROBABILITY", "WATERMARK_OPACITY",
+            "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "INTERPOLATION", "CORS", "BASE_URL", "CACHE_CONTROL", "URI_MAP",
+            "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
+            "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
+            "MAX_IMAGE_METADATA_CACHE_SIZE");
+
+    public final int verbosity;
+    public final String logFile;
+    /** Tile store size in bytes (iipsrv's MB is 1,024,000 bytes); 0 disables it. */
+    public final long maxImageCacheBytes;
+    /** Entries; 0 disables the metadata cache, -1 is unlimited. */
+    public final int maxMetadataCacheSize;
+    public final String filesystemPrefix;
+    public final String filesystemSuffix;
+    public final String filenamePattern;
+    public final int jpegQuality;
+    public final int pngQuality;
+    public final int webpQuality;
+    public final int avifQuality;
+    public final int avifCodec;
+    public final int tiffCompression;
+    public final int tiffQuality;
+    /** Largest output dimension; {@link Integer#MAX_VALUE} when unlimited (MAX_CVT=-1). */
+    public final int maxCvt;
+    public final boolean allowUpscaling;
+    public final int maxLayers;
+    public final String watermark;
+    public final double watermarkProbability;
+    public final double watermarkOpacity;
+    public final String memcachedServers;
+    public final int memcachedTimeout;
+    /** 0 nearest neighbour, anything else bilinear. */
+    public final int interpolation;
+    /** Access-Control-Allow-Origin value; empty = CORS off. */
+    public final String cors;
+    public final String baseUrl;
+    public final String cacheControl;
+    public final String uriMap;
+    /** Largest ICC profile embedded (strictly smaller); -1 unlimited; 0 never. */
+    public final int maxIcc;
+    public final boolean codecPassthrough;
+    public final int kakaduReadmode;
+    public final int iiifVersion;
+    public final String iiifDelimiter;
+    public final String iiifExtraInfo;
+    public final boolean iiifExtensions;
+    public final String copyright;
+    public final String decoderModules;
+    /** Worker threads for large renders; 0 = number of cores. */
+    public final int ompNumThreads;
+
+    private final Map<String, String> effective;
+    private final List<String> warnings;
+
+    private ServerConfig(Function<String, String> source) {
+        Parser p = new Parser(source);
+        verbosity = Math.max(0, p.integer("VERBOSITY", 1));
+        logFile = p.text("LOGFILE", "/tmp/iipsrv.log");
+        double cacheMb = p.real("MAX_IMAGE_CACHE_SIZE", 10.0);
+        maxImageCacheBytes = cacheMb <= 0 ? 0 : (long) (cacheMb * 1_024_000L);
+        String metadataName = p.has("MAX_METADATA_CACHE_SIZE") || !p.has("MAX_IMAGE_METADATA_CACHE_SIZE")
+                ? "MAX_METADATA_CACHE_SIZE" : p.deprecated("MAX_IMAGE_METADATA_CACHE_SIZE", "MAX_METADATA_CACHE_SIZE");
+        int metadata = p.integer(metadataName, 1000);
+        maxMetadataCacheSize = metadata < -1 ? -1 : metadata;
+        filesystemPrefix = p.text("FILESYSTEM_PREFIX", "");
+        filesystemSuffix = p.text("FILESYSTEM_SUFFIX", "");
+        filenamePattern = p.text("FILENAME_PATTERN", "_pyr_");
+        jpegQuality = p.clamped("JPEG_QUALITY", 75, 1, 100);
+        pngQuality = p.clamped("PNG_QUALITY", 1, 0, 9);
+        webpQuality = p.clamped("WEBP_QUALITY", 50, -1, 100);
+        avifQuality = p.clamped("AVIF_QUALITY", 50, -1, 100);
+        int codec = p.integer("AVIF_CODEC", 0);
+        avifCodec = codec < 0 || codec > 3 ? 0 : codec;
+        int tiffComp = p.integer("TIFF_COMPRESSION", 2);
+        tiffCompression = tiffComp < 0 || tiffComp > 4 ? 0 : tiffComp;
+        int tq = p.clamped("TIFF_QUALITY", 1, 0, 100);
+        tiffQuality = tiffCompression == 2 ? Math.min(tq, 9) : tq;
+        int cvt = p.integer("MAX_CVT", 5000);
+        maxCvt = cvt == -1 ? Integer.MAX_VALUE : cvt == 0 ? 5000 : cvt < -1 ? 1 : cvt;
+        allowUpscaling = p.integer("ALLOW_UPSCALING", 1) != 0;
+        maxLayers = p.integer("MAX_LAYERS", 0);
+        watermark = p.text("WATERMARK", "");
+        watermarkProbability = Math.min(1, Math.max(0, p.real("WATERMARK_PROBABILITY", 1.0)));
+        watermarkOpacity = Math.min(1, Math.max(0, p.real("WATERMARK_OPACITY", 1.0)));
+        // Off when unset, unlike iipsrv's silent "localhost" (README explains).
+        memcachedServers = p.text("MEMCACHED_SERVERS", "");
+        memcachedTimeout = p.integer("MEMCACHED_TIMEOUT", 86400);
+        interpolation = p.integer("INTERPOLATION", 1);
+        cors = p.text("CORS", "");
+        baseUrl = p.text("BASE_URL", "");
+        cacheControl = p.text("CACHE_CONTROL", "max-age=86400");
+        uriMap = p.text("URI_MAP", "");
+        int icc = p.integer("MAX_ICC", 65536);
+        if (p.has("EMBED_ICC") && !p.has("MAX_ICC")) {
+            p.deprecated("EMBED_ICC", "MAX_ICC");
+            icc = p.integer("EMBED_ICC", 1) == 0 ? 0 : 65536;
+        }
+        maxIcc = icc;
+        codecPassthrough = p.integer("CODEC_PASSTHROUGH", 1) != 0;
+        kakaduReadmode = Math.min(2, Math.max(0, p.integer("KAKADU_READMODE", 0)));
+        int iiif = p.integer("IIIF_VERSION", 3);
+        iiifVersion = iiif < 1 ? 3 : iiif;
+        iiifDelimiter = p.text("IIIF_DELIMITER", "");
+        iiifExtraInfo = p.text("IIIF_EXTRA_INFO", "");
+        iiifExtensions = p.integer("IIIF_EXTENSIONS", 0) != 0;
+        copyright = p.text("COPYRIGHT", "");
+        decoderModules = p.text("DECODER_MODULES", "");
+        ompNumThreads = Math.max(0, p.integer("OMP_NUM_THREADS", 0));
+        effective = Collections.unmodifiableMap(p.effective);
+        warnings = List.copyOf(p.warnings);
+    }
+
+    /** Reads every variable from one lookup function (null = not set). */
+    public static ServerConfig from(Function<String, String> source) {
+        return new ServerConfig(source);
+    }
+
+    /** Defaults only. */
+    public static ServerConfig defaults() {
+        return from(name -> null);
+    }
+
+    /** The value used for each variable, for the start-up log. */
+    public Map<String, String> effectiveValues() {
+        return effective;
+    }
+
+    /** Malformed or deprecated values seen while reading, each naming the value used. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Reads one variable at a time, noting the value used and any warning. */
+    private static final class Parser {
+        private final Function<String, String> source;
+        private final Map<String, String> effective = new LinkedHashMap<>();
+        private final List<String> warnings = new ArrayList<>();
+
+        Parser(Function<String, String> source) {
+            this.source = source;
+        }
+
+        boolean has(String name) {
+            String v = source.apply(name);
+            return v != null;
+        }
+
+        String deprecated(String oldName, String newName) {
+            warnings.add(oldName + " is deprecated: read as " + newName);
+            return oldName;
+        }
+
+        String text(String name, String dflt) {
+            String v = source.apply(name);
+            String used = v == null ? dflt : v;
+            effective.put(name, used);
+            return used;
+        }
+
+        int integer(String name, int dflt) {
+            String v = source.apply(name);
+            if (v == null) {
+                effective.put(name, Integer.toString(dflt));
+                return dflt;
+            }
+            int used = CNumbers.atoi(v);
+            if (!CNumbers.isWellFormed(v, false)) {
+                warnings.add(name + "='" + v + "' is not a whole number: using " + used);
+            }
+            effective.put(name, Integer.toString(used));
+            return used;
+        }
+
+        int clamped(String name, int dflt, int min, int max) {
+            int v = integer(name, dflt);
+            int used = Math.max(min, Math.min(max, v));
+            if (used != v) {
+                warnings.add(name + "=" + v + " is outside " + min + ".." + max + ": using " + used);
+                effective.put(name, Integer.toString(used));
+            }
+            return used;
+        }
+
+        double real(String name, double dflt) {
+            String v = source.apply(name);
+            if (v == null) {
+                effective.put(name, Double.toString(dflt));
+                return dflt;
+            }
+            double used = CNumbers.atof(v);
+            if (!CNumbers.isWellFormed(v, true)) {
+                warnings.add(name + "='" + v + "' is not a number: using " + used);
+            }
+            effective.put(name, Double.toString(used));
+            return used;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.iipservlet.image;
+
+import io.github.iipservlet.image.tiff.TiffPyramidReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Recognises a file by its first bytes (spec 9.1) and opens the matching pyramid reader. */
+public final class ImageFormats {
+    private ImageFormats() {
+    }
+
+    public static PyramidReader open(Path file) throws ImageException {
+        byte[] magic = new byte[10];
+        int n;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(magic);
+            n = 0;
+            while (n < magic.length) {
+                int r = ch.read(buf, n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+        } catch (IOException e) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
+        }
+        if (n < 4) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to read initial byte sequence of image");
+        }
+        if (isTiff(magic)) {
+            return TiffPyramidReader.open(file);
+        }
+        throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
+    }
+
+    static boolean isTiff(byte[] m) {
+        return (m[0] == 'I' && m[1] == 'I' && (m[2] == 42 || m[2] == 43) && m[3] == 0)
+                || (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43))
+                || (m[0] == 'I' && m[1] == ' ' && m[2] == 'I');
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.iipservlet.protocol;
+
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.process.Processing;
+
+/**
+ * The normalised view every protocol produces: which pixels of which image, processed how, encoded
+ * how. Immutable; it is both the work order and the cache key, so a JTL tile, a IIIF tile and a
+ * DeepZoom tile showing the same pixels are one cache entry.
+ *
+ * @param image      the file's cache identity (real path and modification time)
+ * @param level      pyramid level, 0 = full resolution
+ * @param tile       tile index within the level, or -1 for a region
+ * @param x          region left in level pixels (regions only)
+ * @param y          region top
+ * @param width      region width
+ * @param height     region height
+ * @param outWidth   output width before rotation (regions; tiles keep their size)
+ * @param outHeight  output height before rotation
+ * @param processing pixel processing
+ * @param format     output format
+ * @param quality    encoder quality
+ */
+public record View(String image, int level, int tile, int x, int y, int width, int height, int outWidth,
+        int outHeight, Processing processing, OutputFormat format, int quality) {
+
+    public static View tile(String image, int level, int tile, Processing processing, OutputFormat format,
+            int quality) {
+        return new View(image, level, tile, 0, 0, 0, 0, 0, 0, processing, format, quality);
+    }
+
+    public static View region(String image, int level, int x, int y, int width, int height, int outWidth,
+            int outHeight, Processing processing, OutputFormat format, int quality) {
+        return new View(image, level, -1, x, y, width, height, outWidth, outHeight, processing, format, quality);
+    }
+
+    public boolean isTile() {
+        return tile >= 0;
+    }
+
+    /** The cache key: names every field that changes the output bytes. */
+    public String key() {
+        StringBuilder b = new StringBuilder(image.length() + 48);
+        b.append(image).append('|').append(level).append('|');
+        if (tile >= 0) {
+            b.append('t').append(tile);
+        } else {
+            b.append(x).append(',').append(y).append(',').append(width).append(',').append(height).append('>')
+                    .append(outWidth).append('x').append(outHeight);
+        }
+        b.append('|').append(processing.key()).append('|').append(format.suffix).append(quality);
+        return b.toString();
+    }
+}

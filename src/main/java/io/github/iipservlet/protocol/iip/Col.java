@@ -1,0 +1,17 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.process.Processing.Colour;
+import java.util.Locale;
+
+/** COL=grey|gray|binary (spec 3.15); anything else is ignored. */
+final class Col implements IipCommand {
+    @Override
+    public void run(IipSession session, String argument) {
+        switch (argument.toLowerCase(Locale.ROOT)) {
+            case "grey", "gray" -> session.colour = Colour.GREY;
+            case "binary" -> session.colour = Colour.BITONAL;
+            default -> {
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.PercentDecoding;
+import io.github.iipservlet.web.HttpReplies;
+
+/** FIF: opens the image (spec 3.1); If-Modified-Since equal to its modification time ends with 304. */
+final class Fif implements IipCommand {
+    @Override
+    public void run(IipSession session, String argument) throws ImageException, IipStop {
+        session.openImage(PercentDecoding.decode(argument));
+        if (!session.image.reloaded && HttpReplies.notModified(session.request.getHeader("If-Modified-Since"),
+                session.image.info().lastModified)) {
+            throw new IipStop(IipStop.Reply.NOT_MODIFIED, "not modified");
+        }
+    }
+}

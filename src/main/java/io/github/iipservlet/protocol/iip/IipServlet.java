@@ -1,0 +1,110 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.Version;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.ParsedRequest;
+import io.github.iipservlet.web.Advert;
+import io.github.iipservlet.web.HttpReplies;
+import io.github.iipservlet.web.Services;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The IIP protocol: runs the parsed commands left to right against a request-scoped session, then
+ * writes one reply (image, OBJ lines, IIP errors, 304, 404 or the banner page). The reply is built
+ * completely before the first byte is sent, so an error never follows half an image.
+ */
+public final class IipServlet extends HttpServlet {
+    private static final Logger LOG = LogManager.getLogger(IipServlet.class);
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] ERROR_PREAMBLE = ("Content-Disposition: inline;filename=\""
+            + "IIPisAMadGameClosedToOurUnderstanding.netfpx\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        ParsedRequest parsed = (ParsedRequest) request.getAttribute(ParsedRequest.ATTRIBUTE);
+        if (parsed == null) {
+            String query = request.getQueryString();
+            parsed = ParsedRequest.parse(query == null ? "" : query, "POST".equals(request.getMethod()));
+        }
+        Services services = Services.of(getServletContext());
+        try (IipSession session = new IipSession(services, request, parsed.requestString(), parsed.post())) {
+            for (ParsedRequest.Command command : parsed.commands()) {
+                IipCommand handler = CommandRegistry.get(command.upperName());
+                if (handler == null) {
+                    session.error("2 2", command.name());
+                } else {
+                    handler.run(session, command.value());
+                }
+            }
+            if (!session.producedSomething()) {
+                session.error("2 1", parsed.requestString());
+            }
+            reply(session, response);
+        } catch (IipStop stop) {
+            if (stop.reply == IipStop.Reply.NOT_MODIFIED) {
+                HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
+            } else {
+                LOG.debug("generic failure for {}: {}", parsed.requestString(), stop.getMessage());
+                Advert.send(response);
+            }
+        } catch (ImageException e) {
+            if (e.kind() == ImageException.Kind.UNSUPPORTED) {
+                Advert.send(response);
+            } else {
+                HttpReplies.notFound(response, e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            // A bug, not the client's fault: log it, answer as iipsrv's generic failure, never a 500.
+            LOG.error("request '{}' failed", parsed.requestString(), e);
+            Advert.send(response);
+        }
+    }
+
+    private static void reply(IipSession session, HttpServletResponse response) throws IOException {
+        if (session.output != null) {
+            IipSession.Output out = session.output;
+            HttpReplies.identify(response);
+            response.setHeader("Last-Modified", HttpReplies.httpDate(out.lastModified()));
+            if (out.contentDisposition() != null) {
+                response.setHeader("Content-Disposition", out.contentDisposition());
+            }
+            HttpReplies.body(response, out.contentType(), out.body());
+        } else if (!session.errors.isEmpty()) {
+            response.setHeader("Server", Version.SERVER);
+            response.setHeader("Cache-Control", "no-cache");
+            ByteArrayOutputStream body = new ByteArrayOutputStream(128);
+            body.writeBytes(ERROR_PREAMBLE);
+            for (String line : session.errors) {
+                body.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+                body.writeBytes(CRLF);
+            }
+            HttpReplies.body(response, "application/vnd.netfpx", body.toByteArray());
+        } else {
+            HttpReplies.identify(response);
+            ByteArrayOutputStream body = new ByteArrayOutputStream(256);
+            if (session.iipHeader) {
+                response.setHeader("IIP", Version.IIP);
+            }
+            if (session.image != null) {
+                response.setHeader("Last-Modified", HttpReplies.httpDate(session.image.info().lastModified));
+            } else {
+                // iipsrv's empty Last-Modified slot ends its headers early: what follows lands in the body.
+                body.writeBytes(("Content-Type: " + session.objectContentType + "\r\n"
+                        + (session.iipHeader ? "IIP:" + Version.IIP + "\r\n" : "") + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+            for (String line : session.objectLines) {
+                body.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+                body.writeBytes(CRLF);
+            }
+            HttpReplies.body(response, session.objectContentType, body.toByteArray());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.web.Services;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The state of one IIP request while its commands run left to right: the open image, the view
+ * and processing parameters set so far, and what the reply will hold. Request-scoped, never
+ * shared. Commands mutate it; output commands append an {@link Output}.
+ */
+final class IipSession implements AutoCloseable {
+    final Services services;
+    final HttpServletRequest request;
+    final String requestString;
+    final boolean post;
+
+    OpenImage image;
+
+    // View parameters (spec 4), iipsrv's defaults.
+    double regionLeft;
+    double regionTop;
+    double regionWidth = 1;
+    double regionHeight = 1;
+    int requestedWidth;
+    int requestedHeight;
+    float rotation;
+    int flip;
+    int horizontalAngle;
+    int verticalAngle = 90;
+    int layers;
+
+    // Processing parameters.
+    float contrast = 1f;
+    float gamma = 1f;
+    boolean invert;
+    boolean equalise;
+    Processing.Colormap colormap = Processing.Colormap.NONE;
+    Processing.Colour colour = Processing.Colour.COLOUR;
+    double[] minOverride;
+    double[] maxOverride;
+
+    // Encoding.
+    OutputFormat format = OutputFormat.JPEG;
+    int jpegQuality;
+
+    // The reply.
+    final List<String> objectLines = new ArrayList<>();
+    final List<String> errors = new ArrayList<>();
+    String objectContentType = "application/vnd.netfpx";
+    boolean iipHeader;
+    Output output;
+
+    /** An image or other body produced by an output command. */
+    record Output(String contentType, byte[] body, String contentDisposition, long lastModified) {
+    }
+
+    IipSession(Services services, HttpServletRequest request, String requestString, boolean post) {
+        this.services = services;
+        this.request = request;
+        this.requestString = requestString;
+        this.post = post;
+        this.jpegQuality = services.config().jpegQuality;
+    }
+
+    /** The open image, or queues IIP error 1 3 with {@code argument} and returns null. */
+    OpenImage requireImage(String argument) {
+        if (image == null) {
+            error("1 3", argument);
+        }
+        return image;
+    }
+
+    void openImage(String identifier) throws ImageException {
+        OpenImage previous = image;
+        image = null;
+        if (previous != null) {
+            previous.close();
+        }
+        image = services.images().open(identifier);
+    }
+
+    /** Queues {@code Error/L:code argument} (spec 2.5.2; without iipsrv's 31-character truncation). */
+    void error(String code, String argument) {
+        String text = code + " " + argument;
+        errors.add("Error/" + text.length() + ":" + text);
+    }
+
+    boolean producedSomething() {
+        return output != null || !objectLines.isEmpty() || !errors.isEmpty() || iipHeader;
+    }
+
+    /** MINMAX for one channel (or all when channel < 0), kept for the rest of the request. */
+    void overrideMinMax(int channel, double min, double max) {
+        int channels = image.info().channels;
+        if (minOverride == null) {
+            minOverride = new double[channels];
+            maxOverride = new double[channels];
+            Arrays.fill(minOverride, Double.NaN);
+            Arrays.fill(maxOverride, Double.NaN);
+        }
+        for (int c = 0; c < channels; c++) {
+            if (channel < 0 || c == channel) {
+                minOverride[c] = min;
+                maxOverride[c] = max;
+            }
+        }
+    }
+
+    double minValue(int channel) {
+        return minOverride != null && !Double.isNaN(minOverride[channel]) ? minOverride[channel]
+                : image.info().minValue(channel);
+    }
+
+    double maxValue(int channel) {
+        return maxOverride != null && !Double.isNaN(maxOverride[channel]) ? maxOverride[channel]
+                : image.info().maxValue(channel);
+    }
+
+    Processing processing() {
+        return new Processing(contrast, gamma, invert, colormap, minOverride == null ? null : minOverride.clone(),
+                maxOverride == null ? null : maxOverride.clone(), colour, rotation, flip, equalise);
+    }
+
+    @Override
+    public void close() {
+        if (image != null) {
+            image.close();
+            image = null;
+        }
+    }
+}

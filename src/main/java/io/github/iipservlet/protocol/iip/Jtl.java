@@ -1,0 +1,43 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.ImageInfo;
+import io.github.iipservlet.image.Level;
+import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.protocol.View;
+
+/** JTL=resolution,tile (spec 3.3): one tile of one resolution, in the current output format. */
+final class Jtl implements IipCommand {
+    @Override
+    public void run(IipSession session, String argument) throws ImageException, IipStop {
+        int comma = argument.indexOf(',');
+        int resolution = CNumbers.atoi(comma < 0 ? argument : argument.substring(0, comma));
+        int tile = CNumbers.atoi(comma < 0 ? argument : argument.substring(comma + 1));
+        sendTile(session, resolution, tile);
+    }
+
+    static void sendTile(IipSession session, int resolution, int tile) throws ImageException, IipStop {
+        OpenImage image = session.requireImage("");
+        if (image == null) {
+            return;
+        }
+        ImageInfo info = image.info();
+        if (resolution < 0 || tile < 0 || resolution >= info.resolutionCount()) {
+            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "invalid resolution " + resolution);
+        }
+        Level level = info.levelForResolution(resolution);
+        int index = tile;
+        if (Math.floorMod((int) session.rotation, 360) == 180) {
+            // iipsrv rotates the caller's tile grid with the image.
+            index = level.tileCount() - tile - 1;
+        }
+        if (index < 0 || index >= level.tileCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
+        }
+        View view = View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - resolution, index,
+                session.processing(), session.format, session.jpegQuality);
+        byte[] bytes = session.services.renderer().render(view, image);
+        session.output = new IipSession.Output(session.format.mimeType, bytes, null, info.lastModified);
+    }
+}

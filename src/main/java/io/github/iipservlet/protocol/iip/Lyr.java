@@ -1,0 +1,11 @@
+package io.github.iipservlet.protocol.iip;
+
+import io.github.iipservlet.config.CNumbers;
+
+/** LYR=n (spec 3.9): JPEG2000 quality layers; ignored by other formats. */
+final class Lyr implements IipCommand {
+    @Override
+    public void run(IipSession session, String argument) {
+        session.layers = CNumbers.atoi(argument);
+    }
+}

@@ -1,0 +1,60 @@
+package io.github.iipservlet.web;
+
+import io.github.iipservlet.protocol.ParsedRequest;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * iipsrv's FastCGI entry point as a servlet ({@code /fcgi-bin/iipsrv.fcgi}, {@code /iipsrv.fcgi}):
+ * method checks, the request string from the raw query or a POST body, then the parsed commands
+ * are handed to the protocol servlet by name. Never decodes or reorders the query
+ * ({@code getParameter} would do both).
+ */
+public final class FrontServlet extends HttpServlet {
+    /** The servlet-name of the IIP protocol servlet in web.xml. */
+    static final String IIP_SERVLET = "iip";
+    /** Bodies larger than this are not a request string. */
+    private static final int MAX_BODY = 64 * 1024;
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        String method = request.getMethod();
+        if ("OPTIONS".equals(method)) {
+            HttpReplies.headerOnly(response, HttpServletResponse.SC_NO_CONTENT);
+            return;
+        }
+        boolean post = "POST".equals(method);
+        if (!post && !"GET".equals(method)) {
+            HttpReplies.headerOnly(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            return;
+        }
+        String requestString = request.getQueryString();
+        if ((requestString == null || requestString.isEmpty()) && post) {
+            requestString = readBody(request);
+        }
+        if (requestString == null || requestString.isEmpty()) {
+            Advert.send(response);
+            return;
+        }
+        request.setAttribute(ParsedRequest.ATTRIBUTE, ParsedRequest.parse(requestString, post));
+        RequestDispatcher iip = getServletContext().getNamedDispatcher(IIP_SERVLET);
+        iip.forward(request, response);
+    }
+
+    private static String readBody(HttpServletRequest request) throws IOException {
+        int length = request.getContentLength();
+        if (length <= 0 || length > MAX_BODY) {
+            return null;
+        }
+        try (InputStream in = request.getInputStream()) {
+            return new String(in.readNBytes(length), StandardCharsets.ISO_8859_1).trim();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.github.iipservlet.web;
+
+import io.github.iipservlet.Version;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/** The replies every protocol shares: header-only replies, plain-text errors, HTTP dates. */
+public final class HttpReplies {
+    /** iipsrv always prints two-digit days (spec 16). */
+    private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter
+            .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    private HttpReplies() {
+    }
+
+    public static void identify(HttpServletResponse response) {
+        response.setHeader("Server", Version.SERVER);
+        response.setHeader("X-Powered-By", "IIPImage");
+    }
+
+    /** 204, 304 or 405 with no body (spec 2.5.5). */
+    public static void headerOnly(HttpServletResponse response, int status) {
+        response.setStatus(status);
+        identify(response);
+        response.setHeader("Allow", "GET, POST, OPTIONS");
+        response.setContentLength(0);
+    }
+
+    public static void notFound(HttpServletResponse response, String message) throws IOException {
+        text(response, HttpServletResponse.SC_NOT_FOUND, message);
+    }
+
+    /** A plain-text error: never a path, a stack trace or a class name in {@code message}. */
+    public static void text(HttpServletResponse response, int status, String message) throws IOException {
+        response.resetBuffer();
+        response.setStatus(status);
+        response.setHeader("Server", Version.SERVER);
+        response.setHeader("Cache-Control", "no-cache");
+        response.setContentType("text/plain; charset=utf-8");
+        byte[] body = message.getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    public static void body(HttpServletResponse response, String contentType, byte[] body) throws IOException {
+        response.setContentType(contentType);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    public static String httpDate(long millis) {
+        return HTTP_DATE.format(Instant.ofEpochMilli(millis));
+    }
+
+    /** True when If-Modified-Since names exactly the file's modification second (iipsrv's rule). */
+    public static boolean notModified(String ifModifiedSince, long lastModifiedMillis) {
+        if (ifModifiedSince == null || ifModifiedSince.isEmpty()) {
+            return false;
+        }
+        try {
+            long since = ZonedDateTime.parse(ifModifiedSince.trim(), DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toEpochSecond();
+            return since == Math.floorDiv(lastModifiedMillis, 1000);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+}

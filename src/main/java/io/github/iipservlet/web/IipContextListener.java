@@ -1,0 +1,131 @@
+package io.github.iipservlet.web;
+
+import io.github.iipservlet.Version;
+import io.github.iipservlet.cache.EhcacheTileStore;
+import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.encode.JpegEncoder;
+import io.github.iipservlet.image.ImageFormats;
+import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.image.ImageStore;
+import io.github.iipservlet.protocol.ViewRenderer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Builds the context's services once (configuration, image store and reader pool, tile store,
+ * renderer) and closes them when the webapp is undeployed.
+ */
+public final class IipContextListener implements ServletContextListener {
+    private static final Logger LOG = LogManager.getLogger(IipContextListener.class);
+    /** Where the bundled sample images live inside the WAR; served when FILESYSTEM_PREFIX is unset. */
+    static final String SAMPLES = "/WEB-INF/samples/";
+
+    private Path extractedSamples;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext context = event.getServletContext();
+        ServerConfig config = ServerConfig.from(name -> lookup(context, name));
+        LOG.info("{} starting; configuration: {}", Version.SERVER, config.effectiveValues());
+        for (String warning : config.warnings()) {
+            LOG.warn(warning);
+        }
+        for (String name : java.util.Collections.list(context.getInitParameterNames())) {
+            if (name.equals(name.toUpperCase()) && !ServerConfig.NAMES.contains(name)) {
+                LOG.warn("unknown configuration variable {} is ignored", name);
+            }
+        }
+        // ImageIO's disk cache would create temporary files for every encode.
+        ImageIO.setUseCache(false);
+        try {
+            String prefix = config.filesystemPrefix;
+            if (prefix.isEmpty()) {
+                prefix = samplesFolder(context).toString() + "/";
+                LOG.info("FILESYSTEM_PREFIX is not set: serving the bundled samples");
+            }
+            ImagePaths paths = new ImagePaths(prefix, config.filesystemSuffix);
+            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, ImageFormats::open);
+            TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
+                    : TileStore.NONE;
+            ViewRenderer renderer = new ViewRenderer(tiles, new JpegEncoder(Version.SERVER), config.codecPassthrough,
+                    config.interpolation != 0, config.jpegQuality);
+            context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        Services services = Services.of(event.getServletContext());
+        if (services != null) {
+            event.getServletContext().removeAttribute(Services.ATTRIBUTE);
+            services.images().close();
+            services.tiles().close();
+        }
+        if (extractedSamples != null) {
+            deleteQuietly(extractedSamples);
+        }
+        LOG.info("{} stopped", Version.SERVER);
+    }
+
+    /** Context-param, then environment, then system property, then the embedding override map. */
+    private static String lookup(ServletContext context, String name) {
+        String value = context.getInitParameter(name);
+        String env = System.getenv(name);
+        if (env != null) {
+            value = env;
+        }
+        String property = System.getProperty(name);
+        if (property != null) {
+            value = property;
+        }
+        if (context.getAttribute(ServerConfig.OVERRIDES_ATTRIBUTE) instanceof Map<?, ?> overrides
+                && overrides.get(name) instanceof String override) {
+            value = override;
+        }
+        return value;
+    }
+
+    /** The samples folder on disk: in place when the WAR is unpacked, else copied out. */
+    private Path samplesFolder(ServletContext context) throws IOException {
+        String real = context.getRealPath(SAMPLES);
+        if (real != null && Files.isDirectory(Path.of(real))) {
+            return Path.of(real);
+        }
+        extractedSamples = Files.createTempDirectory("iip-servlet-samples");
+        Set<String> resources = context.getResourcePaths(SAMPLES);
+        if (resources != null) {
+            for (String resource : resources) {
+                if (resource.endsWith("/")) {
+                    continue;
+                }
+                try (InputStream in = context.getResourceAsStream(resource)) {
+                    Path target = extractedSamples.resolve(resource.substring(SAMPLES.length()));
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return extractedSamples;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("could not delete {}", dir);
+        }
+    }
+}

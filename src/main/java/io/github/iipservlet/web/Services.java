@@ -1,0 +1,20 @@
+package io.github.iipservlet.web;
+
+import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.image.ImageStore;
+import io.github.iipservlet.protocol.ViewRenderer;
+import jakarta.servlet.ServletContext;
+
+/**
+ * The context-scoped services, built once by {@link IipContextListener} and shared read-only by the
+ * filters and protocol servlets.
+ */
+public record Services(ServerConfig config, ImageStore images, TileStore tiles, ViewRenderer renderer) {
+    public static final String ATTRIBUTE = Services.class.getName();
+
+    /** The context's services, or null when the listener is not configured. */
+    public static Services of(ServletContext context) {
+        return (Services) context.getAttribute(ATTRIBUTE);
+    }
+}
