@@ -1,5 +1,6 @@
 package io.github.iipservlet.encode;
 
+import io.github.iipservlet.codec.TurboJpeg;
 import io.github.iipservlet.image.PixelBlock;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -90,6 +91,11 @@ public final class JpegEncoder implements ImageEncoder {
         }
         int w = eightBit.width;
         int h = eightBit.height;
+        int q = Math.max(1, Math.min(100, quality));
+        byte[] turbo = TurboJpeg.encode(bytes, w, h, ch, q);
+        if (turbo != null) {
+            return finish(turbo, turbo.length, dpiX, dpiY, resolutionUnit);
+        }
         DataBufferByte db = new DataBufferByte(bytes, w * h * ch);
         WritableRaster raster = Raster.createInterleavedRaster(db, w, h, w * ch, ch, ch == 3 ? RGB_OFFSETS
                 : GREY_OFFSETS, null);
@@ -98,7 +104,6 @@ public final class JpegEncoder implements ImageEncoder {
         ImageWriter writer = writer();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        int q = Math.max(1, Math.min(100, quality));
         param.setCompressionQuality(q / 100f);
         Buffer out = new Buffer(w * h * ch / 5 + 1024);
         try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {

@@ -1,0 +1,91 @@
+package io.github.iipservlet.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.Arrays;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/** Both implementations are exercised: this class runs once with the natives and once without (pom). */
+class CodecTest {
+
+    private static byte[] zlib(byte[] data) {
+        Deflater d = new Deflater(6);
+        d.setInput(data);
+        d.finish();
+        byte[] buf = new byte[data.length + 1024];
+        int n = d.deflate(buf);
+        d.end();
+        return Arrays.copyOf(buf, n);
+    }
+
+    @Test
+    void inflatesExactlyAndRefusesDamage() throws Exception {
+        byte[] data = new byte[200_000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 / 7 + (i >> 9));
+        }
+        byte[] packed = zlib(data);
+        byte[] out = new byte[data.length];
+        Inflate.decompress(packed, out);
+        assertArrayEquals(data, out);
+        assertThrows(DataFormatException.class, () -> Inflate.decompress(Arrays.copyOf(packed, packed.length / 2),
+                new byte[data.length]));
+        byte[] garbage = packed.clone();
+        garbage[10] ^= 0x55;
+        garbage[11] ^= 0x55;
+        assertThrows(DataFormatException.class, () -> Inflate.decompress(garbage, new byte[data.length]));
+        System.out.println("inflate implementation: " + Inflate.implementation());
+    }
+
+    @Test
+    void turboJpegRoundTripsWhenInstalled() throws Exception {
+        System.out.println("libturbojpeg available: " + TurboJpeg.available());
+        if (!TurboJpeg.available()) {
+            assertNull(TurboJpeg.encode(new byte[3], 1, 1, 3, 75));
+            return;
+        }
+        int w = 300;
+        int h = 200;
+        byte[] rgb = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                rgb[(y * w + x) * 3] = (byte) x;
+                rgb[(y * w + x) * 3 + 1] = (byte) y;
+                rgb[(y * w + x) * 3 + 2] = (byte) 100;
+            }
+        }
+        byte[] jpeg = TurboJpeg.encode(rgb, w, h, 3, 95);
+        assertNotNull(jpeg);
+        BufferedImage viaJdk = ImageIO.read(new ByteArrayInputStream(jpeg));
+        assertEquals(w, viaJdk.getWidth());
+        int px = viaJdk.getRGB(150, 100);
+        assertTrue(Math.abs(((px >> 16) & 0xff) - 150) < 6 && Math.abs(((px >> 8) & 0xff) - 100) < 6);
+        TurboJpeg.Decoded d = TurboJpeg.decode(jpeg);
+        assertEquals(3, d.channels());
+        assertEquals(h, d.height());
+        int i = (100 * w + 150) * 3;
+        assertTrue(Math.abs((d.pixels()[i] & 0xff) - 150) < 6 && Math.abs((d.pixels()[i + 2] & 0xff) - 100) < 6);
+        assertThrows(IllegalArgumentException.class, () -> TurboJpeg.decode(Arrays.copyOf(jpeg, 20)));
+    }
+
+    @Test
+    void turboJpegGreyWhenInstalled() {
+        assumeTrue(TurboJpeg.available());
+        byte[] grey = new byte[64 * 64];
+        Arrays.fill(grey, (byte) 77);
+        TurboJpeg.Decoded d = TurboJpeg.decode(TurboJpeg.encode(grey, 64, 64, 1, 90));
+        assertEquals(1, d.channels());
+        assertTrue(Math.abs((d.pixels()[100] & 0xff) - 77) <= 1);
+    }
+}
