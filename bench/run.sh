@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of our server against the reference iipsrv, with wrk, on the images of
 # src/test/conformance/make-images.sh. See bench/README.md. Settings (environment):
-#   DURATION=15   seconds measured per workload and server (after a WARMUP=3 s run, discarded)
+#   DURATION=15   seconds measured per workload and server (after a WARMUP=20 s run, discarded:
+#                 a fresh JVM compiles for about 15 s under load before it runs at full speed)
 #   THREADS=2 CONNECTIONS=16   wrk -t/-c
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-DURATION=${DURATION:-15}; WARMUP=${WARMUP:-3}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
 XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
 OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}

@@ -4,9 +4,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.Pinned;
 import jnr.ffi.byref.NumberByReference;
 import jnr.ffi.types.size_t;
 
@@ -24,14 +21,14 @@ public final class Inflate {
         void libdeflate_free_decompressor(Pointer decompressor);
 
         /** 0 success, 1 bad data, 2 short output, 3 insufficient space. */
-        int libdeflate_zlib_decompress(Pointer decompressor, @Pinned @In byte[] in, @size_t long inBytes,
-                @Pinned @Out byte[] out, @size_t long outBytesAvailable, NumberByReference actualOutBytes);
+        int libdeflate_zlib_decompress(Pointer decompressor, Pointer in, @size_t long inBytes, Pointer out,
+                @size_t long outBytesAvailable, NumberByReference actualOutBytes);
     }
 
     private static final LibDeflate LIB = NativeLibraries.load(LibDeflate.class, "deflate",
             "iipservlet.nolibdeflate");
     /** libdeflate decompressors are not thread-safe: each call takes one from here and returns it. */
-    private static final ConcurrentLinkedQueue<Pointer> DECOMPRESSORS = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<Decompressor> DECOMPRESSORS = new ConcurrentLinkedQueue<>();
     private static final ConcurrentLinkedQueue<Inflater> INFLATERS = new ConcurrentLinkedQueue<>();
 
     private Inflate() {
@@ -56,22 +53,35 @@ public final class Inflate {
     }
 
     private static void viaLibdeflate(byte[] in, byte[] out) throws DataFormatException {
-        Pointer d = DECOMPRESSORS.poll();
+        Decompressor d = DECOMPRESSORS.poll();
         if (d == null) {
-            d = LIB.libdeflate_alloc_decompressor();
-            if (d == null) {
-                throw new OutOfMemoryError("libdeflate_alloc_decompressor");
-            }
+            d = new Decompressor();
         }
         try {
             NumberByReference actual = new NumberByReference(jnr.ffi.TypeAlias.size_t);
-            int result = LIB.libdeflate_zlib_decompress(d, in, in.length, out, out.length, actual);
+            Pointer input = d.input.copyIn(in);
+            Pointer output = d.output.reserve(out.length);
+            int result = LIB.libdeflate_zlib_decompress(d.handle, input, in.length, output, out.length, actual);
             // A stream longer than the tile (result 3, writers that pad) still filled the tile.
             if (result != 0 && result != 3 || result == 0 && actual.longValue() < out.length) {
                 throw new DataFormatException("deflate data damaged or short (libdeflate " + result + ")");
             }
+            output.get(0, out, 0, out.length);
         } finally {
             DECOMPRESSORS.offer(d);
+        }
+    }
+
+    /** A libdeflate decompressor with its native input and output memory. */
+    private static final class Decompressor {
+        final Pointer handle = LIB.libdeflate_alloc_decompressor();
+        final NativeBuffer input = new NativeBuffer(jnr.ffi.Runtime.getRuntime(LIB));
+        final NativeBuffer output = new NativeBuffer(jnr.ffi.Runtime.getRuntime(LIB));
+
+        Decompressor() {
+            if (handle == null) {
+                throw new OutOfMemoryError("libdeflate_alloc_decompressor");
+            }
         }
     }
 

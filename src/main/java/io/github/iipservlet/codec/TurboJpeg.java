@@ -1,12 +1,8 @@
 package io.github.iipservlet.codec;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
-import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.annotations.Pinned;
 import jnr.ffi.byref.IntByReference;
 import jnr.ffi.byref.NumberByReference;
 import jnr.ffi.byref.PointerByReference;
@@ -15,9 +11,9 @@ import jnr.ffi.types.size_t;
 /**
  * JPEG decoding and encoding through the system libturbojpeg (libjpeg-turbo's SIMD codec, the
  * library iipsrv itself links), when it is installed. The JDK's codec is IJG libjpeg without SIMD:
- * measured here, a 256x256 tile decodes in 0.45 ms with the JDK and about 0.15 ms with
- * libjpeg-turbo, which decides region requests that decode many tiles. Callers fall back to
- * ImageIO when {@link #available()} is false. Thread-safe: handles are pooled, never shared.
+ * measured here, a 256x256 tile decodes in 0.45 ms with the JDK and 0.31 ms with libjpeg-turbo,
+ * and a 256x256 tile encodes in 0.31 ms against 0.13 ms. Callers fall back to ImageIO when
+ * {@link #available()} is false. Thread-safe: handles and their native buffers are pooled.
  */
 public final class TurboJpeg {
     /** The part of the TurboJPEG 2 API we call ({@code unsigned long} is {@code size_t} on LP64). */
@@ -28,13 +24,13 @@ public final class TurboJpeg {
 
         int tjDestroy(Pointer handle);
 
-        int tjDecompressHeader3(Pointer handle, @Pinned @In byte[] jpeg, @size_t long jpegSize, IntByReference width,
+        int tjDecompressHeader3(Pointer handle, Pointer jpeg, @size_t long jpegSize, IntByReference width,
                 IntByReference height, IntByReference subsampling, IntByReference colourspace);
 
-        int tjDecompress2(Pointer handle, @Pinned @In byte[] jpeg, @size_t long jpegSize, @Pinned @Out byte[] dst,
-                int width, int pitch, int height, int pixelFormat, int flags);
+        int tjDecompress2(Pointer handle, Pointer jpeg, @size_t long jpegSize, Pointer dst, int width, int pitch,
+                int height, int pixelFormat, int flags);
 
-        int tjCompress2(Pointer handle, @Pinned @In byte[] src, int width, int pitch, int height, int pixelFormat,
+        int tjCompress2(Pointer handle, Pointer src, int width, int pitch, int height, int pixelFormat,
                 PointerByReference jpegBuf, NumberByReference jpegSize, int subsampling, int quality, int flags);
 
         @size_t
@@ -55,8 +51,8 @@ public final class TurboJpeg {
     private static final int TJFLAG_FASTDCT = 2048;
 
     private static final Lib LIB = NativeLibraries.load(Lib.class, "turbojpeg", "iipservlet.noturbojpeg");
-    private static final ConcurrentLinkedQueue<Pointer> DECODERS = new ConcurrentLinkedQueue<>();
-    private static final ConcurrentLinkedQueue<Encoder> ENCODERS = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<Context> DECODERS = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<Context> ENCODERS = new ConcurrentLinkedQueue<>();
 
     /** A decoded image: interleaved 8-bit samples, 1 (grey) or 3 (RGB) channels. */
     public record Decoded(int width, int height, int channels, byte[] pixels) {
@@ -76,36 +72,55 @@ public final class TurboJpeg {
      * @throws IllegalArgumentException for a damaged stream
      */
     public static Decoded decode(byte[] jpeg) {
-        if (LIB == null) {
-            return null;
-        }
-        Pointer h = DECODERS.poll();
-        if (h == null) {
-            h = LIB.tjInitDecompress();
+        return LIB == null ? null : decode(jpeg, null, 0, 0, 0);
+    }
+
+    /**
+     * Decodes a JPEG stream of exactly {@code width x height x channels} into {@code dst} (row
+     * stride {@code width * channels}), so callers can reuse one buffer for many tiles. Returns false,
+     * decoding nothing, when libturbojpeg is missing or the stream has another size or colour layout.
+     *
+     * @throws IllegalArgumentException for a damaged stream
+     */
+    public static boolean decodeInto(byte[] jpeg, byte[] dst, int width, int height, int channels) {
+        return LIB != null && dst.length >= width * height * channels
+                && decode(jpeg, dst, width, height, channels) != null;
+    }
+
+    /** With {@code dst} null: any size, into a new array; else only the given size, into {@code dst}. */
+    private static Decoded decode(byte[] jpeg, byte[] dst, int width, int height, int channels) {
+        Context c = DECODERS.poll();
+        if (c == null) {
+            c = new Context(LIB.tjInitDecompress());
         }
         try {
+            Pointer in = c.input.copyIn(jpeg);
             IntByReference w = new IntByReference();
-            IntByReference ht = new IntByReference();
+            IntByReference h = new IntByReference();
             IntByReference sub = new IntByReference();
             IntByReference cs = new IntByReference();
-            if (LIB.tjDecompressHeader3(h, jpeg, jpeg.length, w, ht, sub, cs) != 0) {
-                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(h));
+            if (LIB.tjDecompressHeader3(c.handle, in, jpeg.length, w, h, sub, cs) != 0) {
+                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
             }
             int colourspace = cs.intValue();
-            if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK) {
+            int got = colourspace == TJCS_GRAY ? 1 : 3;
+            if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK
+                    || dst != null && (got != channels || w.intValue() != width || h.intValue() != height)) {
                 return null;
             }
-            int channels = colourspace == TJCS_GRAY ? 1 : 3;
-            int width = w.intValue();
-            int height = ht.intValue();
-            byte[] out = new byte[width * height * channels];
-            if (LIB.tjDecompress2(h, jpeg, jpeg.length, out, width, width * channels, height,
-                    channels == 1 ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
-                throw new IllegalArgumentException("bad JPEG data: " + LIB.tjGetErrorStr2(h));
+            int ow = w.intValue();
+            int oh = h.intValue();
+            int bytes = ow * oh * got;
+            Pointer out = c.output.reserve(bytes);
+            if (LIB.tjDecompress2(c.handle, in, jpeg.length, out, ow, ow * got, oh, got == 1 ? TJPF_GRAY : TJPF_RGB,
+                    0) != 0) {
+                throw new IllegalArgumentException("bad JPEG data: " + LIB.tjGetErrorStr2(c.handle));
             }
-            return new Decoded(width, height, channels, out);
+            byte[] pixels = dst != null ? dst : new byte[bytes];
+            out.get(0, pixels, 0, bytes);
+            return new Decoded(ow, oh, got, pixels);
         } finally {
-            DECODERS.offer(h);
+            DECODERS.offer(c);
         }
     }
 
@@ -118,42 +133,39 @@ public final class TurboJpeg {
             return null;
         }
         int subsampling = channels == 1 ? TJSAMP_GRAY : TJSAMP_420;
-        long bound = LIB.tjBufSize(width, height, subsampling);
-        Encoder e = ENCODERS.poll();
-        if (e == null) {
-            e = new Encoder(LIB.tjInitCompress());
+        Context c = ENCODERS.poll();
+        if (c == null) {
+            c = new Context(LIB.tjInitCompress());
         }
         try {
-            Pointer buffer = e.buffer(bound);
+            Pointer src = c.input.reserve((long) width * height * channels);
+            src.put(0, pixels, 0, width * height * channels);
+            Pointer buffer = c.output.reserve(LIB.tjBufSize(width, height, subsampling));
             PointerByReference bufferRef = new PointerByReference(buffer);
             NumberByReference size = new NumberByReference(jnr.ffi.TypeAlias.size_t, buffer.size());
-            if (LIB.tjCompress2(e.handle, pixels, width, width * channels, height,
-                    channels == 1 ? TJPF_GRAY : TJPF_RGB, bufferRef, size, subsampling, quality,
-                    TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
-                throw new IllegalStateException("JPEG encoding failed: " + LIB.tjGetErrorStr2(e.handle));
+            if (LIB.tjCompress2(c.handle, src, width, width * channels, height, channels == 1 ? TJPF_GRAY : TJPF_RGB,
+                    bufferRef, size, subsampling, quality, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
+                throw new IllegalStateException("JPEG encoding failed: " + LIB.tjGetErrorStr2(c.handle));
             }
             byte[] out = new byte[(int) size.longValue()];
             buffer.get(0, out, 0, out.length);
             return out;
         } finally {
-            ENCODERS.offer(e);
+            ENCODERS.offer(c);
         }
     }
 
-    /** A compressor handle with its reusable native output buffer. */
-    private static final class Encoder {
+    /** A TurboJPEG handle with its native input and output memory. */
+    private static final class Context {
         final Pointer handle;
-        Pointer buffer;
+        final NativeBuffer input = new NativeBuffer(Runtime.getRuntime(LIB));
+        final NativeBuffer output = new NativeBuffer(Runtime.getRuntime(LIB));
 
-        Encoder(Pointer handle) {
-            this.handle = handle;
-        }
-
-        Pointer buffer(long atLeast) {
-            if (buffer == null || buffer.size() < atLeast) {
-                buffer = Memory.allocateDirect(Runtime.getRuntime(LIB), Math.max(atLeast, 256 * 1024), true);
+        Context(Pointer handle) {
+            if (handle == null) {
+                throw new OutOfMemoryError("TurboJPEG handle: " + LIB.tjGetErrorStr2(null));
             }
-            return buffer;
+            this.handle = handle;
         }
     }
 }

@@ -1,0 +1,35 @@
+package io.github.iipservlet.codec;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * Native memory that grows on demand, owned by one pooled codec context at a time. Data is copied
+ * in and out rather than passing pinned Java arrays: pinning uses JNI critical sections, which make
+ * the garbage collector wait (G1's "GCLocker"), and under concurrent requests that serialised the
+ * request threads (measured: two concurrent region requests reached 1.3x one, not 1.8x).
+ */
+final class NativeBuffer {
+    private final Runtime runtime;
+    private Pointer memory;
+
+    NativeBuffer(Runtime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** At least {@code bytes} of native memory; previous contents are not kept. */
+    Pointer reserve(long bytes) {
+        if (memory == null || memory.size() < bytes) {
+            memory = Memory.allocateDirect(runtime, Math.max(bytes, 64 * 1024), true);
+        }
+        return memory;
+    }
+
+    /** Copies {@code data} in and returns the memory holding it. */
+    Pointer copyIn(byte[] data) {
+        Pointer p = reserve(data.length);
+        p.put(0, data, 0, data.length);
+        return p;
+    }
+}
