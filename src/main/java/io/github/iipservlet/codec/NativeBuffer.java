@@ -26,6 +26,15 @@ final class NativeBuffer {
         return memory;
     }
 
+    /** Copies {@code prefix} and then {@code data[from..]} in, back to back, and returns the memory. */
+    Pointer copyIn(byte[] prefix, byte[] data, int from) {
+        int rest = data.length - from;
+        Pointer p = reserve((long) prefix.length + rest);
+        p.put(0, prefix, 0, prefix.length);
+        p.put(prefix.length, data, from, rest);
+        return p;
+    }
+
     /** Copies {@code data} in and returns the memory holding it. */
     Pointer copyIn(byte[] data) {
         Pointer p = reserve(data.length);

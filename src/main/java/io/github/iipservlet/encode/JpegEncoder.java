@@ -121,6 +121,12 @@ public final class JpegEncoder implements ImageEncoder {
         return finish(out.array(), out.size(), dpiX, dpiY, resolutionUnit);
     }
 
+    /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
+    public byte[] encode(TurboJpeg.NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
+        byte[] jpeg = TurboJpeg.encode(image, Math.max(1, Math.min(100, quality)));
+        return finish(jpeg, jpeg.length, dpiX, dpiY, resolutionUnit);
+    }
+
     /** Patches JFIF density/units and splices the COM segment after APP0, in one copy. */
     byte[] finish(byte[] jpeg, int length, double dpiX, double dpiY, int unit) {
         int insertAt;

@@ -1,5 +1,7 @@
 package io.github.iipservlet.image;
 
+import io.github.iipservlet.codec.TurboJpeg;
+
 /**
  * Reads tiles and regions of one multi-resolution image file. Implementations are safe for
  * concurrent use by several request threads (positional reads, no shared stream position).
@@ -33,6 +35,16 @@ public interface PyramidReader extends AutoCloseable {
      */
     default PixelBlock readRegion(int level, int x, int y, int width, int height) throws ImageException {
         return Regions.assemble(this, level, x, y, width, height);
+    }
+
+    /**
+     * The region as 8-bit pixels in native memory, for a render that goes straight from decoder to
+     * encoder; null when this reader or level cannot (the caller then uses {@link #readRegion}).
+     * The caller closes the image.
+     */
+    default TurboJpeg.NativeImage readRegionNative(int level, int x, int y, int width, int height)
+            throws ImageException {
+        return null;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.codec.TurboJpeg;
 import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageException;
@@ -65,6 +66,18 @@ public final class ViewRenderer {
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
+        if (view.outWidth() == view.width() && view.outHeight() == view.height()
+                && !needsRawPixels(info, view.processing())) {
+            // Nothing changes the pixels: they can stay in native memory from decoder to encoder.
+            try (TurboJpeg.NativeImage pixels = image.reader().readRegionNative(view.level(), view.x(), view.y(),
+                    view.width(), view.height())) {
+                if (pixels != null) {
+                    double scale = levelScale(info, view.level());
+                    return jpeg.encode(pixels, view.quality(), info.dpiX * scale, info.dpiY * scale,
+                            info.resolutionUnit);
+                }
+            }
+        }
         PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
         PixelBlock out = Pipeline.render(raw, info, view.processing(), view.outWidth(), view.outHeight(), bilinear,
                 3, histogramIfNeeded(image, view.processing()));
@@ -72,9 +85,13 @@ public final class ViewRenderer {
     }
 
     private byte[] encode(PixelBlock block, ImageInfo info, int level, int quality) {
-        // iipsrv writes the source resolution scaled to the level, not corrected for a resize.
-        double scale = (double) info.levels.get(level).width() / info.width();
+        double scale = levelScale(info, level);
         return jpeg.encode(block, quality, info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+    }
+
+    /** iipsrv writes the source resolution scaled to the level, not corrected for a resize. */
+    private static double levelScale(ImageInfo info, int level) {
+        return (double) info.levels.get(level).width() / info.width();
     }
 
     private static int[] histogramIfNeeded(OpenImage image, Processing p) throws ImageException {

@@ -764,6 +764,54 @@ public final class TiffPyramidReader implements PyramidReader {
         return PixelBlock.ofBytes(width, height, ch, out);
     }
 
+    /** JPEG-compressed 8-bit levels: each tile decoded by libjpeg-turbo straight into native memory. */
+    @Override
+    public TurboJpeg.NativeImage readRegionNative(int level, int x, int y, int width, int height)
+            throws ImageException {
+        LevelData l = level(level);
+        Level lv = l.level;
+        if (l.compression != 7 || l.bits != 8 || !TurboJpeg.available()) {
+            return null;
+        }
+        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > lv.width() || y + height > lv.height()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "region outside the image");
+        }
+        int tw = lv.tileWidth();
+        int th = lv.tileHeight();
+        TurboJpeg.NativeImage image = TurboJpeg.allocate(width, height, l.samplesInTile);
+        boolean done = false;
+        try {
+            for (int row = y / th; row <= (y + height - 1) / th; row++) {
+                for (int col = x / tw; col <= (x + width - 1) / tw; col++) {
+                    int x0 = col * tw;
+                    int y0 = row * th;
+                    int sx = Math.max(x, x0);
+                    int sy = Math.max(y, y0);
+                    int ex = Math.min(x + width, x0 + tw);
+                    int ey = Math.min(y + height, y0 + th);
+                    byte[] raw = readRaw(l, row * lv.tilesAcross() + col);
+                    if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
+                        return null;
+                    }
+                    try {
+                        if (!TurboJpeg.decodeRect(l.jpegPrefix, raw, tw, th, sx - x0, sy - y0, ex - sx, ey - sy,
+                                image, sx - x, sy - y)) {
+                            return null;
+                        }
+                    } catch (IllegalArgumentException e) {
+                        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
+                    }
+                }
+            }
+            done = true;
+            return image;
+        } finally {
+            if (!done) {
+                image.close();
+            }
+        }
+    }
+
     /** Tile-sized decode buffers for {@link #readRegion}, shared by all readers (a few per thread at most). */
     private static final java.util.concurrent.ConcurrentLinkedQueue<byte[]> SCRATCH =
             new java.util.concurrent.ConcurrentLinkedQueue<>();

@@ -35,11 +35,12 @@ class IipProtocolTest {
     static TestServer server;
     static String iip;
     static TiffWriter.Written deflate;
+    static TiffWriter.Written jpeg;
 
     @BeforeAll
     static void start() throws Exception {
         images = Files.createDirectories(tmp.resolve("images"));
-        TiffWriter.builder().size(1000, 700).tile(256, 256).compression(TiffWriter.Compression.JPEG)
+        jpeg = TiffWriter.builder().size(1000, 700).tile(256, 256).compression(TiffWriter.Compression.JPEG)
                 .photometric(TiffWriter.Photometric.YCBCR_JPEG).tag("Artist", "Jane Doe")
                 .tag("Copyright", "Copyright Test 2024").resolution(28.34, 28.34, 3).write(images.resolve("test.tif"));
         deflate = TiffWriter.builder().size(1000, 700).tile(256, 256).compression(TiffWriter.Compression.DEFLATE)
@@ -265,6 +266,20 @@ class IipProtocolTest {
         assertEquals(250, img.getWidth());
         assertEquals(175, img.getHeight());
         assertTrue(Pixels.psnr(img, (x, y, c) -> deflate.sample(1, x + 125, y + 88, c), 3) > 35);
+    }
+
+    @Test
+    void jpegRegionsAssembleTilesExactly() throws Exception {
+        // Level 0 pixels 200..800 x 210..560: tiles (1,1) and (2,1) lie wholly inside, the rest partly.
+        BufferedImage full = get("FIF=test.tif&RGN=0.2,0.3,0.6,0.5&WID=600&QLT=100&CVT=jpeg").image();
+        assertEquals(600, full.getWidth());
+        assertEquals(350, full.getHeight());
+        assertTrue(Pixels.psnr(full, (x, y, c) -> jpeg.sample(0, x + 200, y + 210, c), 3) > 30);
+        // Level 1 pixels 50..350 x 35..245: parts of two tiles.
+        BufferedImage half = get("FIF=test.tif&RGN=0.1,0.1,0.6,0.6&WID=300&QLT=100&CVT=jpeg").image();
+        assertEquals(300, half.getWidth());
+        assertEquals(210, half.getHeight());
+        assertTrue(Pixels.psnr(half, (x, y, c) -> jpeg.sample(1, x + 50, y + 35, c), 3) > 30);
     }
 
     @Test
