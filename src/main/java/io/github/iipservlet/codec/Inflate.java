@@ -52,20 +52,46 @@ public final class Inflate {
         }
     }
 
+    /**
+     * Decompresses {@code in} into the whole of {@code dst}'s native memory with libdeflate, or
+     * returns false, doing nothing, when libdeflate is not installed.
+     *
+     * @throws DataFormatException for damaged data or too little of it
+     */
+    public static boolean decompress(byte[] in, NativeImage dst) throws DataFormatException {
+        if (LIB == null) {
+            return false;
+        }
+        Decompressor d = DECOMPRESSORS.poll();
+        if (d == null) {
+            d = new Decompressor();
+        }
+        try {
+            inflate(d, d.input.copyIn(in), in.length, dst.pointer, dst.byteCount());
+            return true;
+        } finally {
+            DECOMPRESSORS.offer(d);
+        }
+    }
+
+    private static void inflate(Decompressor d, Pointer in, int inBytes, Pointer out, int outBytes)
+            throws DataFormatException {
+        NumberByReference actual = new NumberByReference(jnr.ffi.TypeAlias.size_t);
+        int result = LIB.libdeflate_zlib_decompress(d.handle, in, inBytes, out, outBytes, actual);
+        // A stream longer than the tile (result 3, writers that pad) still filled the tile.
+        if (result != 0 && result != 3 || result == 0 && actual.longValue() < outBytes) {
+            throw new DataFormatException("deflate data damaged or short (libdeflate " + result + ")");
+        }
+    }
+
     private static void viaLibdeflate(byte[] in, byte[] out) throws DataFormatException {
         Decompressor d = DECOMPRESSORS.poll();
         if (d == null) {
             d = new Decompressor();
         }
         try {
-            NumberByReference actual = new NumberByReference(jnr.ffi.TypeAlias.size_t);
-            Pointer input = d.input.copyIn(in);
             Pointer output = d.output.reserve(out.length);
-            int result = LIB.libdeflate_zlib_decompress(d.handle, input, in.length, output, out.length, actual);
-            // A stream longer than the tile (result 3, writers that pad) still filled the tile.
-            if (result != 0 && result != 3 || result == 0 && actual.longValue() < out.length) {
-                throw new DataFormatException("deflate data damaged or short (libdeflate " + result + ")");
-            }
+            inflate(d, d.input.copyIn(in), in.length, output, out.length);
             output.get(0, out, 0, out.length);
         } finally {
             DECOMPRESSORS.offer(d);

@@ -125,44 +125,6 @@ public final class TurboJpeg {
     }
 
     /**
-     * An 8-bit interleaved image in native memory, for the path where pixels go from libjpeg-turbo's
-     * decoder to its encoder untouched: no Java array to zero, fill, copy and collect (measured on
-     * 512x512 regions: those were about 12% of the server's CPU, as zeroing, copies and GC).
-     * Pooled: {@link #close} gives the memory back.
-     */
-    public static final class NativeImage implements AutoCloseable {
-        public final int width;
-        public final int height;
-        public final int channels;
-        private final NativeBuffer buffer;
-        private final Pointer pixels;
-
-        private NativeImage(int width, int height, int channels, NativeBuffer buffer) {
-            this.width = width;
-            this.height = height;
-            this.channels = channels;
-            this.buffer = buffer;
-            this.pixels = buffer.reserve((long) width * height * channels);
-        }
-
-        @Override
-        public void close() {
-            IMAGES.offer(buffer);
-        }
-    }
-
-    private static final ConcurrentLinkedQueue<NativeBuffer> IMAGES = new ConcurrentLinkedQueue<>();
-
-    /** A pooled native image, or null when libturbojpeg is missing. */
-    public static NativeImage allocate(int width, int height, int channels) {
-        if (LIB == null) {
-            return null;
-        }
-        NativeBuffer b = IMAGES.poll();
-        return new NativeImage(width, height, channels, b != null ? b : new NativeBuffer(Runtime.getRuntime(LIB)));
-    }
-
-    /**
      * Decodes a JPEG tile given as {@code tables} (SOI and tables, without EOI) followed by
      * {@code tile} from its byte 2 (after its SOI), which must be {@code tileWidth x tileHeight} in
      * {@code dst}'s channel layout, and copies its rectangle (sx, sy, w, h) to (dx, dy) of
@@ -197,14 +159,14 @@ public final class TurboJpeg {
             long dstPitch = (long) dst.width * ch;
             long dstOffset = dy * dstPitch + (long) dx * ch;
             if (sx == 0 && sy == 0 && w == tileWidth && h == tileHeight) {
-                decode(c, in, size, dst.pixels.slice(dstOffset), tileWidth, (int) dstPitch, tileHeight, format);
+                decode(c, in, size, dst.pointer.slice(dstOffset), tileWidth, (int) dstPitch, tileHeight, format);
                 return true;
             }
             int srcPitch = tileWidth * ch;
             Pointer out = c.output.reserve((long) srcPitch * tileHeight);
             decode(c, in, size, out, tileWidth, srcPitch, tileHeight, format);
             for (int row = 0; row < h; row++) {
-                out.transferTo((long) (sy + row) * srcPitch + (long) sx * ch, dst.pixels,
+                out.transferTo((long) (sy + row) * srcPitch + (long) sx * ch, dst.pointer,
                         dstOffset + row * dstPitch, (long) w * ch);
             }
             return true;
@@ -222,7 +184,7 @@ public final class TurboJpeg {
 
     /** Encodes a native image as {@link #encode(byte[], int, int, int, int)} does. */
     public static byte[] encode(NativeImage image, int quality) {
-        return encode(image.pixels, image.width, image.height, image.channels, quality);
+        return encode(image.pointer, image.width, image.height, image.channels, quality);
     }
 
     /**
@@ -260,9 +222,10 @@ public final class TurboJpeg {
 
     private static byte[] encode(Context c, Pointer src, int width, int height, int channels, int quality) {
         int subsampling = channels == 1 ? TJSAMP_GRAY : TJSAMP_420;
-        Pointer buffer = c.output.reserve(LIB.tjBufSize(width, height, subsampling));
+        long bound = LIB.tjBufSize(width, height, subsampling);
+        Pointer buffer = c.output.reserve(bound);
         PointerByReference bufferRef = new PointerByReference(buffer);
-        NumberByReference size = new NumberByReference(jnr.ffi.TypeAlias.size_t, buffer.size());
+        NumberByReference size = new NumberByReference(jnr.ffi.TypeAlias.size_t, bound);
         if (LIB.tjCompress2(c.handle, src, width, width * channels, height, channels == 1 ? TJPF_GRAY : TJPF_RGB,
                 bufferRef, size, subsampling, quality, TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0) {
             throw new IllegalStateException("JPEG encoding failed: " + LIB.tjGetErrorStr2(c.handle));

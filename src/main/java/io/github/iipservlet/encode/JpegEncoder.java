@@ -122,7 +122,7 @@ public final class JpegEncoder implements ImageEncoder {
     }
 
     /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
-    public byte[] encode(TurboJpeg.NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
+    public byte[] encode(io.github.iipservlet.codec.NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
         byte[] jpeg = TurboJpeg.encode(image, Math.max(1, Math.min(100, quality)));
         return finish(jpeg, jpeg.length, dpiX, dpiY, resolutionUnit);
     }

@@ -1,6 +1,6 @@
 package io.github.iipservlet.image;
 
-import io.github.iipservlet.codec.TurboJpeg;
+import io.github.iipservlet.codec.NativeImage;
 
 /**
  * Reads tiles and regions of one multi-resolution image file. Implementations are safe for
@@ -42,7 +42,7 @@ public interface PyramidReader extends AutoCloseable {
      * encoder; null when this reader or level cannot (the caller then uses {@link #readRegion}).
      * The caller closes the image.
      */
-    default TurboJpeg.NativeImage readRegionNative(int level, int x, int y, int width, int height)
+    default NativeImage readRegionNative(int level, int x, int y, int width, int height)
             throws ImageException {
         return null;
     }

@@ -1,7 +1,7 @@
 package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.cache.TileStore;
-import io.github.iipservlet.codec.TurboJpeg;
+import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageException;
@@ -52,10 +52,20 @@ public final class ViewRenderer {
 
     private byte[] renderTile(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (passThrough && view.quality() == defaultJpegQuality && !needsRawPixels(info, view.processing())) {
-            byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
-            if (stored != null) {
-                return stored;
+        if (!needsRawPixels(info, view.processing())) {
+            if (passThrough && view.quality() == defaultJpegQuality) {
+                byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
+                if (stored != null) {
+                    return stored;
+                }
+            }
+            Level level = info.levels.get(view.level());
+            int col = view.tile() % level.tilesAcross();
+            int row = view.tile() / level.tilesAcross();
+            byte[] encoded = encodeNative(image, view, col * level.tileWidth(), row * level.tileHeight(),
+                    level.tileWidthAt(col), level.tileHeightAt(row));
+            if (encoded != null) {
+                return encoded;
             }
         }
         PixelBlock raw = image.reader().readTile(view.level(), view.tile());
@@ -68,20 +78,31 @@ public final class ViewRenderer {
         ImageInfo info = image.info();
         if (view.outWidth() == view.width() && view.outHeight() == view.height()
                 && !needsRawPixels(info, view.processing())) {
-            // Nothing changes the pixels: they can stay in native memory from decoder to encoder.
-            try (TurboJpeg.NativeImage pixels = image.reader().readRegionNative(view.level(), view.x(), view.y(),
-                    view.width(), view.height())) {
-                if (pixels != null) {
-                    double scale = levelScale(info, view.level());
-                    return jpeg.encode(pixels, view.quality(), info.dpiX * scale, info.dpiY * scale,
-                            info.resolutionUnit);
-                }
+            byte[] encoded = encodeNative(image, view, view.x(), view.y(), view.width(), view.height());
+            if (encoded != null) {
+                return encoded;
             }
         }
         PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
         PixelBlock out = Pipeline.render(raw, info, view.processing(), view.outWidth(), view.outHeight(), bilinear,
                 3, histogramIfNeeded(image, view.processing()));
         return encode(out, info, view.level(), view.quality());
+    }
+
+    /**
+     * Nothing changes the pixels: they stay in native memory from decoder to encoder when the
+     * reader can do that for this level; else null.
+     */
+    private byte[] encodeNative(OpenImage image, View view, int x, int y, int width, int height)
+            throws ImageException {
+        try (NativeImage pixels = image.reader().readRegionNative(view.level(), x, y, width, height)) {
+            if (pixels == null) {
+                return null;
+            }
+            ImageInfo info = image.info();
+            double scale = levelScale(info, view.level());
+            return jpeg.encode(pixels, view.quality(), info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+        }
     }
 
     private byte[] encode(PixelBlock block, ImageInfo info, int level, int quality) {

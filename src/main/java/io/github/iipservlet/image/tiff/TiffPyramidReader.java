@@ -1,6 +1,7 @@
 package io.github.iipservlet.image.tiff;
 
 import io.github.iipservlet.codec.Inflate;
+import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.codec.TurboJpeg;
 import com.twelvemonkeys.imageio.metadata.CompoundDirectory;
 import com.twelvemonkeys.imageio.metadata.Directory;
@@ -764,13 +765,20 @@ public final class TiffPyramidReader implements PyramidReader {
         return PixelBlock.ofBytes(width, height, ch, out);
     }
 
-    /** JPEG-compressed 8-bit levels: each tile decoded by libjpeg-turbo straight into native memory. */
+    /**
+     * 8-bit levels stored as JPEG (decoded by libjpeg-turbo) or deflate (inflated by libdeflate,
+     * predictor undone in place), grey or RGB: the region assembled in native memory for an
+     * encoder that reads it there. Null for other levels, or without the native libraries.
+     */
     @Override
-    public TurboJpeg.NativeImage readRegionNative(int level, int x, int y, int width, int height)
-            throws ImageException {
+    public NativeImage readRegionNative(int level, int x, int y, int width, int height) throws ImageException {
         LevelData l = level(level);
         Level lv = l.level;
-        if (l.compression != 7 || l.bits != 8 || !TurboJpeg.available()) {
+        boolean jpeg = l.compression == 7;
+        boolean deflate = (l.compression == 8 || l.compression == 32946)
+                && (l.photometric == PHOTO_MINISBLACK || l.photometric == PHOTO_RGB) && l.predictor != 3;
+        if (!(jpeg || deflate) || l.bits != 8 || l.samplesInTile != 1 && l.samplesInTile != 3
+                || !TurboJpeg.available()) {
             return null;
         }
         if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > lv.width() || y + height > lv.height()) {
@@ -778,9 +786,15 @@ public final class TiffPyramidReader implements PyramidReader {
         }
         int tw = lv.tileWidth();
         int th = lv.tileHeight();
-        TurboJpeg.NativeImage image = TurboJpeg.allocate(width, height, l.samplesInTile);
+        int ch = l.samplesInTile;
+        NativeImage image = null;
+        NativeImage tilePixels = null;
         boolean done = false;
         try {
+            image = NativeImage.allocate(width, height, ch);
+            if (deflate) {
+                tilePixels = NativeImage.allocate(tw, th, ch);
+            }
             for (int row = y / th; row <= (y + height - 1) / th; row++) {
                 for (int col = x / tw; col <= (x + width - 1) / tw; col++) {
                     int x0 = col * tw;
@@ -790,24 +804,82 @@ public final class TiffPyramidReader implements PyramidReader {
                     int ex = Math.min(x + width, x0 + tw);
                     int ey = Math.min(y + height, y0 + th);
                     byte[] raw = readRaw(l, row * lv.tilesAcross() + col);
-                    if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
+                    if (jpeg ? !decodeJpegRect(l, raw, sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x, sy - y)
+                            : !inflateTile(l, raw, tilePixels)) {
                         return null;
                     }
-                    try {
-                        if (!TurboJpeg.decodeRect(l.jpegPrefix, raw, tw, th, sx - x0, sy - y0, ex - sx, ey - sy,
-                                image, sx - x, sy - y)) {
-                            return null;
-                        }
-                    } catch (IllegalArgumentException e) {
-                        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
+                    if (deflate) {
+                        tilePixels.copyTo(sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x, sy - y);
                     }
                 }
             }
             done = true;
             return image;
         } finally {
-            if (!done) {
+            if (tilePixels != null) {
+                tilePixels.close();
+            }
+            if (!done && image != null) {
                 image.close();
+            }
+        }
+    }
+
+    private static boolean decodeJpegRect(LevelData l, byte[] raw, int sx, int sy, int w, int h, NativeImage dst,
+            int dx, int dy) throws ImageException {
+        if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
+            return false;
+        }
+        try {
+            return TurboJpeg.decodeRect(l.jpegPrefix, raw, l.level.tileWidth(), l.level.tileHeight(), sx, sy, w, h,
+                    dst, dx, dy);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
+        }
+    }
+
+    /** A stored deflate tile into native memory, horizontal predictor undone through its Java view. */
+    private static boolean inflateTile(LevelData l, byte[] raw, NativeImage tile) throws ImageException {
+        if (raw.length == 0) {
+            return false;
+        }
+        try {
+            if (!Inflate.decompress(raw, tile)) {
+                return false;
+            }
+        } catch (DataFormatException e) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad deflate data", e);
+        }
+        if (l.predictor == 2) {
+            undoBytePredictor(tile.pixels(), tile.width, tile.height, tile.channels);
+        }
+        return true;
+    }
+
+    /** {@link #undoBytePredictor(byte[], int, int, int, int)} on native memory through its Java view. */
+    static void undoBytePredictor(java.nio.ByteBuffer data, int tw, int th, int spp) {
+        int rowBytes = tw * spp;
+        for (int y = 0; y < th; y++) {
+            int base = y * rowBytes;
+            int end = base + rowBytes;
+            if (spp == 3) {
+                byte r = data.get(base);
+                byte g = data.get(base + 1);
+                byte b = data.get(base + 2);
+                for (int i = base + 3; i < end; i += 3) {
+                    r += data.get(i);
+                    g += data.get(i + 1);
+                    b += data.get(i + 2);
+                    data.put(i, r);
+                    data.put(i + 1, g);
+                    data.put(i + 2, b);
+                }
+            } else {
+                byte v = data.get(base);
+                for (int i = base + 1; i < end; i++) {
+                    v += data.get(i);
+                    data.put(i, v);
+                }
             }
         }
     }
