@@ -43,14 +43,34 @@ public final class NativeImage implements AutoCloseable {
         return buffer.view();
     }
 
+    /**
+     * Copies rows from {@code src} (pitch {@code srcPitch} bytes, rectangle at byte {@code srcStart})
+     * to (dx, dy) of this image. Bulk buffer copies: one JNI call a row (Pointer.transferTo) cost
+     * more than the decoding of a small tile.
+     */
+    void copyRows(ByteBuffer src, int srcStart, int srcPitch, int rowBytes, int rows, int dx, int dy) {
+        ByteBuffer dst = pixels();
+        int dstPitch = width * channels;
+        int to = dy * dstPitch + dx * channels;
+        for (int row = 0; row < rows; row++) {
+            dst.put(to + row * dstPitch, src, srcStart + row * srcPitch, rowBytes);
+        }
+    }
+
+    /** As {@link #copyRows(ByteBuffer, int, int, int, int, int, int)} from a Java array. */
+    public void copyRows(byte[] src, int srcStart, int srcPitch, int rowBytes, int rows, int dx, int dy) {
+        ByteBuffer dst = pixels();
+        int dstPitch = width * channels;
+        int to = dy * dstPitch + dx * channels;
+        for (int row = 0; row < rows; row++) {
+            dst.put(to + row * dstPitch, src, srcStart + row * srcPitch, rowBytes);
+        }
+    }
+
     /** Copies the rectangle (sx, sy, w, h) of this image to (dx, dy) of {@code dst}. */
     public void copyTo(int sx, int sy, int w, int h, NativeImage dst, int dx, int dy) {
-        long srcPitch = (long) width * channels;
-        long dstPitch = (long) dst.width * channels;
-        for (int row = 0; row < h; row++) {
-            pointer.transferTo((sy + row) * srcPitch + (long) sx * channels, dst.pointer,
-                    (dy + row) * dstPitch + (long) dx * channels, (long) w * channels);
-        }
+        int pitch = width * channels;
+        dst.copyRows(pixels(), sy * pitch + sx * channels, pitch, w * channels, h, dx, dy);
     }
 
     @Override

@@ -165,10 +165,7 @@ public final class TurboJpeg {
             int srcPitch = tileWidth * ch;
             Pointer out = c.output.reserve((long) srcPitch * tileHeight);
             decode(c, in, size, out, tileWidth, srcPitch, tileHeight, format);
-            for (int row = 0; row < h; row++) {
-                out.transferTo((long) (sy + row) * srcPitch + (long) sx * ch, dst.pointer,
-                        dstOffset + row * dstPitch, (long) w * ch);
-            }
+            dst.copyRows(c.output.view(), sy * srcPitch + sx * ch, srcPitch, w * ch, h, dx, dy);
             return true;
         } finally {
             DECODERS.offer(c);

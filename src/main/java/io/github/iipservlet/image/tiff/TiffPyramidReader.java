@@ -805,11 +805,9 @@ public final class TiffPyramidReader implements PyramidReader {
                     int ey = Math.min(y + height, y0 + th);
                     byte[] raw = readRaw(l, row * lv.tilesAcross() + col);
                     if (jpeg ? !decodeJpegRect(l, raw, sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x, sy - y)
-                            : !inflateTile(l, raw, tilePixels)) {
+                            : !inflateRect(l, raw, tilePixels, sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x,
+                                    sy - y)) {
                         return null;
-                    }
-                    if (deflate) {
-                        tilePixels.copyTo(sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x, sy - y);
                     }
                 }
             }
@@ -838,8 +836,13 @@ public final class TiffPyramidReader implements PyramidReader {
         }
     }
 
-    /** A stored deflate tile into native memory, horizontal predictor undone through its Java view. */
-    private static boolean inflateTile(LevelData l, byte[] raw, NativeImage tile) throws ImageException {
+    /**
+     * A stored deflate tile inflated into native memory, and its rectangle (sx, sy, w, h) copied to
+     * (dx, dy) of {@code dst}. A horizontal predictor is undone on a pooled Java array between two
+     * bulk copies: on a direct buffer the same loop ran three times slower.
+     */
+    private static boolean inflateRect(LevelData l, byte[] raw, NativeImage tile, int sx, int sy, int w, int h,
+            NativeImage dst, int dx, int dy) throws ImageException {
         if (raw.length == 0) {
             return false;
         }
@@ -850,38 +853,25 @@ public final class TiffPyramidReader implements PyramidReader {
         } catch (DataFormatException e) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad deflate data", e);
         }
-        if (l.predictor == 2) {
-            undoBytePredictor(tile.pixels(), tile.width, tile.height, tile.channels);
+        int pitch = tile.width * tile.channels;
+        if (l.predictor != 2) {
+            tile.copyTo(sx, sy, w, h, dst, dx, dy);
+            return true;
+        }
+        int bytes = tile.byteCount();
+        byte[] scratch = SCRATCH.poll();
+        if (scratch == null || scratch.length < bytes) {
+            scratch = new byte[bytes];
+        }
+        try {
+            int rows = sy + h;
+            tile.pixels().get(0, scratch, 0, rows * pitch);
+            undoBytePredictor(scratch, tile.width, rows, tile.channels, pitch);
+            dst.copyRows(scratch, sy * pitch + sx * tile.channels, pitch, w * tile.channels, h, dx, dy);
+        } finally {
+            SCRATCH.offer(scratch);
         }
         return true;
-    }
-
-    /** {@link #undoBytePredictor(byte[], int, int, int, int)} on native memory through its Java view. */
-    static void undoBytePredictor(java.nio.ByteBuffer data, int tw, int th, int spp) {
-        int rowBytes = tw * spp;
-        for (int y = 0; y < th; y++) {
-            int base = y * rowBytes;
-            int end = base + rowBytes;
-            if (spp == 3) {
-                byte r = data.get(base);
-                byte g = data.get(base + 1);
-                byte b = data.get(base + 2);
-                for (int i = base + 3; i < end; i += 3) {
-                    r += data.get(i);
-                    g += data.get(i + 1);
-                    b += data.get(i + 2);
-                    data.put(i, r);
-                    data.put(i + 1, g);
-                    data.put(i + 2, b);
-                }
-            } else {
-                byte v = data.get(base);
-                for (int i = base + 1; i < end; i++) {
-                    v += data.get(i);
-                    data.put(i, v);
-                }
-            }
-        }
     }
 
     /** Tile-sized decode buffers for {@link #readRegion}, shared by all readers (a few per thread at most). */
