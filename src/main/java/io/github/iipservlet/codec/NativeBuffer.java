@@ -13,6 +13,8 @@ import jnr.ffi.Runtime;
  * threads (measured: two concurrent region requests reached 1.3x one, not 1.8x).
  */
 final class NativeBuffer {
+    /** Pooled buffers keep at most this much memory between uses: enough for any tile and most regions. */
+    static final long POOLED_BYTES = 8L << 20;
     private final Runtime runtime;
     private ByteBuffer direct;
     private Pointer memory;
@@ -31,6 +33,17 @@ final class NativeBuffer {
             memory = Pointer.wrap(runtime, direct);
         }
         return memory;
+    }
+
+    /**
+     * Lets go of the memory when it is larger than {@code keepBytes}, so a pool does not hold on
+     * to what one exceptional render needed (it is freed with its buffer by the garbage collector).
+     */
+    void trim(long keepBytes) {
+        if (direct != null && direct.capacity() > keepBytes) {
+            direct = null;
+            memory = null;
+        }
     }
 
     /** The Java view of the memory last reserved (absolute indexing; position and limit unused). */

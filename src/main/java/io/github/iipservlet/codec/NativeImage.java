@@ -75,6 +75,7 @@ public final class NativeImage implements AutoCloseable {
 
     @Override
     public void close() {
+        buffer.trim(NativeBuffer.POOLED_BYTES);
         POOL.offer(buffer);
     }
 }

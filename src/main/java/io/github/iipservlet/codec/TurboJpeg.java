@@ -120,6 +120,7 @@ public final class TurboJpeg {
             out.get(0, pixels, 0, bytes);
             return new Decoded(ow, oh, got, pixels);
         } finally {
+            c.trim();
             DECODERS.offer(c);
         }
     }
@@ -168,6 +169,7 @@ public final class TurboJpeg {
             dst.copyRows(c.output.view(), sy * srcPitch + sx * ch, srcPitch, w * ch, h, dx, dy);
             return true;
         } finally {
+            c.trim();
             DECODERS.offer(c);
         }
     }
@@ -201,6 +203,7 @@ public final class TurboJpeg {
             src.put(0, pixels, 0, width * height * channels);
             return encode(c, src, width, height, channels, quality);
         } finally {
+            c.trim();
             ENCODERS.offer(c);
         }
     }
@@ -213,6 +216,7 @@ public final class TurboJpeg {
         try {
             return encode(c, src, width, height, channels, quality);
         } finally {
+            c.trim();
             ENCODERS.offer(c);
         }
     }
@@ -237,6 +241,11 @@ public final class TurboJpeg {
         final Pointer handle;
         final NativeBuffer input = new NativeBuffer(Runtime.getRuntime(LIB));
         final NativeBuffer output = new NativeBuffer(Runtime.getRuntime(LIB));
+
+        void trim() {
+            input.trim(NativeBuffer.POOLED_BYTES);
+            output.trim(NativeBuffer.POOLED_BYTES);
+        }
 
         Context(Pointer handle) {
             if (handle == null) {

@@ -1,0 +1,57 @@
+package io.github.iipservlet.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.encode.JpegEncoder;
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.image.ImageFormats;
+import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.image.ImageStore;
+import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.testsupport.TiffWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class ViewRendererTest {
+
+    @Test
+    @Timeout(60)
+    void rendersLargerThanThePixelBudgetRunOneAtATimeAndAllFinish(@TempDir Path dir) throws Exception {
+        TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
+                .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
+        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, ImageFormats::open);
+        // 1 MiB of budget; each render below needs about 4 MiB (1000x700 RGB decoded, 900x630 out).
+        ViewRenderer renderer = new ViewRenderer(TileStore.NONE, new JpegEncoder("t"), true, true, 75, 1 << 20);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<byte[]>> results = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int q = 80 + i % 2;
+                results.add(pool.submit(() -> {
+                    try (OpenImage img = store.open("a.tif")) {
+                        return renderer.render(View.region(img.cacheIdentity(), 0, 0, 0, 1000, 700, 900, 630,
+                                Processing.NONE, OutputFormat.JPEG, q), img);
+                    }
+                }));
+            }
+            for (int i = 2; i < results.size(); i++) {
+                assertArrayEquals(results.get(i % 2).get(30, TimeUnit.SECONDS), results.get(i).get(30,
+                        TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, store.size());
+    }
+}
