@@ -717,9 +717,7 @@ public final class TiffPyramidReader implements PyramidReader {
         if (l.compression != 7 || l.bits != 8 || !TurboJpeg.available()) {
             return PyramidReader.super.readRegion(level, x, y, width, height);
         }
-        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > lv.width() || y + height > lv.height()) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "region outside the image");
-        }
+        List<Level.TilePart> parts = lv.cover(x, y, width, height);
         int ch = l.samplesInTile;
         int tw = lv.tileWidth();
         int th = lv.tileHeight();
@@ -729,34 +727,24 @@ public final class TiffPyramidReader implements PyramidReader {
             scratch = new byte[tw * th * ch];
         }
         try {
-            for (int row = y / th; row <= (y + height - 1) / th; row++) {
-                for (int col = x / tw; col <= (x + width - 1) / tw; col++) {
-                    int tile = row * lv.tilesAcross() + col;
-                    byte[] src = scratch;
-                    int srcWidth = tw;
-                    byte[] raw = readRaw(l, tile);
-                    boolean decoded;
-                    try {
-                        decoded = raw.length > 0 && TurboJpeg.decodeInto(jpegStream(l, raw), scratch, tw, th, ch);
-                    } catch (IllegalArgumentException e) {
-                        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
-                    }
-                    if (!decoded) {
-                        PixelBlock t = readTile(level, tile);
-                        src = t.bytes();
-                        srcWidth = t.width;
-                    }
-                    int x0 = col * tw;
-                    int y0 = row * th;
-                    int sx = Math.max(x, x0);
-                    int ex = Math.min(x + width, x0 + Math.min(tw, lv.width() - x0));
-                    int sy = Math.max(y, y0);
-                    int ey = Math.min(y + height, y0 + Math.min(th, lv.height() - y0));
-                    int run = (ex - sx) * ch;
-                    for (int py = sy; py < ey; py++) {
-                        System.arraycopy(src, ((py - y0) * srcWidth + (sx - x0)) * ch, out,
-                                ((py - y) * width + (sx - x)) * ch, run);
-                    }
+            for (Level.TilePart part : parts) {
+                byte[] src = scratch;
+                int srcWidth = tw;
+                byte[] raw = readRaw(l, part.tile());
+                boolean decoded;
+                try {
+                    decoded = raw.length > 0 && TurboJpeg.decodeInto(jpegStream(l, raw), scratch, tw, th, ch);
+                } catch (IllegalArgumentException e) {
+                    throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
+                }
+                if (!decoded) {
+                    PixelBlock t = readTile(level, part.tile());
+                    src = t.bytes();
+                    srcWidth = t.width;
+                }
+                for (int r = 0; r < part.h(); r++) {
+                    System.arraycopy(src, ((part.sy() + r) * srcWidth + part.sx()) * ch, out,
+                            ((part.dy() + r) * width + part.dx()) * ch, part.w() * ch);
                 }
             }
         } finally {
@@ -781,11 +769,7 @@ public final class TiffPyramidReader implements PyramidReader {
                 || !TurboJpeg.available()) {
             return null;
         }
-        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > lv.width() || y + height > lv.height()) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "region outside the image");
-        }
-        int tw = lv.tileWidth();
-        int th = lv.tileHeight();
+        List<Level.TilePart> parts = lv.cover(x, y, width, height);
         int ch = l.samplesInTile;
         NativeImage image = null;
         NativeImage tilePixels = null;
@@ -793,22 +777,13 @@ public final class TiffPyramidReader implements PyramidReader {
         try {
             image = NativeImage.allocate(width, height, ch);
             if (deflate) {
-                tilePixels = NativeImage.allocate(tw, th, ch);
+                tilePixels = NativeImage.allocate(lv.tileWidth(), lv.tileHeight(), ch);
             }
-            for (int row = y / th; row <= (y + height - 1) / th; row++) {
-                for (int col = x / tw; col <= (x + width - 1) / tw; col++) {
-                    int x0 = col * tw;
-                    int y0 = row * th;
-                    int sx = Math.max(x, x0);
-                    int sy = Math.max(y, y0);
-                    int ex = Math.min(x + width, x0 + tw);
-                    int ey = Math.min(y + height, y0 + th);
-                    byte[] raw = readRaw(l, row * lv.tilesAcross() + col);
-                    if (jpeg ? !decodeJpegRect(l, raw, sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x, sy - y)
-                            : !inflateRect(l, raw, tilePixels, sx - x0, sy - y0, ex - sx, ey - sy, image, sx - x,
-                                    sy - y)) {
-                        return null;
-                    }
+            for (Level.TilePart p : parts) {
+                byte[] raw = readRaw(l, p.tile());
+                if (jpeg ? !decodeJpegRect(l, raw, p.sx(), p.sy(), p.w(), p.h(), image, p.dx(), p.dy())
+                        : !inflateRect(l, raw, tilePixels, p.sx(), p.sy(), p.w(), p.h(), image, p.dx(), p.dy())) {
+                    return null;
                 }
             }
             done = true;
