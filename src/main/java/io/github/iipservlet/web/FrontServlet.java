@@ -43,9 +43,28 @@ public final class FrontServlet extends HttpServlet {
             Advert.send(response);
             return;
         }
-        request.setAttribute(ParsedRequest.ATTRIBUTE, ParsedRequest.parse(requestString, post));
-        RequestDispatcher iip = getServletContext().getNamedDispatcher(IIP_SERVLET);
-        iip.forward(request, response);
+        ParsedRequest parsed = ParsedRequest.parse(requestString, post);
+        request.setAttribute(ParsedRequest.ATTRIBUTE, parsed);
+        RequestDispatcher protocol = getServletContext().getNamedDispatcher(protocolServlet(parsed));
+        protocol.forward(request, response);
+    }
+
+    /**
+     * The protocol servlet for a request: DeepZoom or Zoomify when the request is one of theirs
+     * (iipsrv runs them as commands, and they are always the request's only one), else IIP.
+     */
+    static String protocolServlet(ParsedRequest parsed) {
+        if (!parsed.commands().isEmpty()) {
+            switch (parsed.commands().get(0).upperName()) {
+                case "DEEPZOOM":
+                    return "deepzoom";
+                case "ZOOMIFY":
+                    return "zoomify";
+                default:
+                    break;
+            }
+        }
+        return IIP_SERVLET;
     }
 
     private static String readBody(HttpServletRequest request) throws IOException {

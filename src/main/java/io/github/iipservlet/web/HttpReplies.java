@@ -55,6 +55,17 @@ public final class HttpReplies {
         response.getOutputStream().write(body);
     }
 
+    /**
+     * A complete image, XML or JSON reply of a protocol: identity headers, Last-Modified of the
+     * image, Content-Type and Content-Length (spec 2.5.3).
+     */
+    public static void content(HttpServletResponse response, String contentType, byte[] body, long lastModified)
+            throws IOException {
+        identify(response);
+        response.setHeader("Last-Modified", httpDate(lastModified));
+        body(response, contentType, body);
+    }
+
     public static String httpDate(long millis) {
         return HTTP_DATE.format(Instant.ofEpochMilli(millis));
     }

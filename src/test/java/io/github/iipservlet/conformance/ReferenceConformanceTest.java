@@ -57,7 +57,7 @@ class ReferenceConformanceTest {
             List.of("big.tif", "big_deflate.tif", "big.jp2", "grey16.tif", "lab.tif", "dem_float.tif");
 
     /** Protocols (the query's first key) checked so far; DeepZoom, Zoomify and IIIF come later. */
-    static final Set<String> PROTOCOLS_IN_SCOPE = Set.of("FIF");
+    static final Set<String> PROTOCOLS_IN_SCOPE = Set.of("FIF", "DeepZoom", "Zoomify");
     /** Images not served yet (JPEG 2000 comes later). */
     static final Set<String> IMAGES_NOT_YET = Set.of("big.jp2");
 

@@ -75,12 +75,10 @@ public final class IipServlet extends HttpServlet {
     private static void reply(IipSession session, HttpServletResponse response) throws IOException {
         if (session.output != null) {
             IipSession.Output out = session.output;
-            HttpReplies.identify(response);
-            response.setHeader("Last-Modified", HttpReplies.httpDate(out.lastModified()));
             if (out.contentDisposition() != null) {
                 response.setHeader("Content-Disposition", out.contentDisposition());
             }
-            HttpReplies.body(response, out.contentType(), out.body());
+            HttpReplies.content(response, out.contentType(), out.body(), out.lastModified());
         } else if (!session.errors.isEmpty()) {
             response.setHeader("Server", Version.SERVER);
             response.setHeader("Cache-Control", "no-cache");
