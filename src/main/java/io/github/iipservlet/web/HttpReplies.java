@@ -1,6 +1,7 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.Version;
+import io.github.iipservlet.image.OpenImage;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,14 @@ public final class HttpReplies {
 
     public static String httpDate(long millis) {
         return HTTP_DATE.format(Instant.ofEpochMilli(millis));
+    }
+
+    /**
+     * True when a request may be answered 304 for an image: its If-Modified-Since names exactly the
+     * file's modification second, and the file was not found changed by this very request (iipsrv).
+     */
+    public static boolean notModified(jakarta.servlet.http.HttpServletRequest request, OpenImage image) {
+        return !image.reloaded && notModified(request.getHeader("If-Modified-Since"), image.info().lastModified);
     }
 
     /** True when If-Modified-Since names exactly the file's modification second (iipsrv's rule). */

@@ -2,22 +2,12 @@ package io.github.iipservlet.protocol.deepzoom;
 
 import io.github.iipservlet.config.CNumbers;
 import io.github.iipservlet.encode.OutputFormat;
-import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
-import io.github.iipservlet.protocol.PercentDecoding;
-import io.github.iipservlet.protocol.ProtocolRequests;
+import io.github.iipservlet.protocol.TileProtocolServlet;
 import io.github.iipservlet.protocol.View;
-import io.github.iipservlet.web.Advert;
-import io.github.iipservlet.web.HttpReplies;
-import io.github.iipservlet.web.Services;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * DeepZoom (spec 7): {@code <image>.dzi} and {@code <image>_files/<level>/<col>_<row>.<ext>}, by
@@ -27,55 +17,34 @@ import java.nio.charset.StandardCharsets;
  * cache entry, as the JTL tile); other levels, down to the 1x1 level 0, are rendered from the next
  * larger pyramid level (decision 7). Tiles and levels that do not exist are 404 (decision 2).
  */
-public final class DeepZoomServlet extends HttpServlet {
+public final class DeepZoomServlet extends TileProtocolServlet {
     static final String NAMESPACE = "http://schemas.microsoft.com/deepzoom/2008";
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String argument = ProtocolRequests.argument(request, "DeepZoom");
-        if (argument == null) {
-            Advert.send(response);
-            return;
+    protected String command() {
+        return "DeepZoom";
+    }
+
+    /** {@code <image>.dzi}, or {@code <image>_files/<level>/<col>_<row>.<ext>}. */
+    @Override
+    protected Target parse(String argument) {
+        if (argument.endsWith(".dzi")) {
+            return new Target(argument.substring(0, argument.length() - 4), null);
         }
-        Services services = Services.of(getServletContext());
-        boolean dzi = argument.endsWith(".dzi");
         int files = argument.lastIndexOf("_files/");
-        if (!dzi && files < 0) {
-            HttpReplies.notFound(response, "Not a DeepZoom request");
-            return;
-        }
-        String identifier = PercentDecoding.decode(dzi ? argument.substring(0, argument.length() - 4)
-                : argument.substring(0, files));
-        try (OpenImage image = services.images().open(identifier)) {
-            ImageInfo info = image.info();
-            if (!image.reloaded && HttpReplies.notModified(request.getHeader("If-Modified-Since"), info.lastModified)) {
-                HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
-                return;
-            }
-            if (dzi) {
-                String xml = "<Image xmlns=\"" + NAMESPACE + "\" TileSize=\"" + info.levels.get(0).tileWidth()
-                        + "\" Overlap=\"0\" Format=\"jpg\"><Size Width=\"" + info.width() + "\" Height=\""
-                        + info.height() + "\"/></Image>";
-                HttpReplies.content(response, "application/xml", xml.getBytes(StandardCharsets.UTF_8),
-                        info.lastModified);
-                return;
-            }
-            View view = tileView(image, argument.substring(files + "_files/".length()),
-                    services.renderer().defaultQuality());
-            if (view == null) {
-                HttpReplies.notFound(response, "No such DeepZoom tile");
-                return;
-            }
-            HttpReplies.content(response, OutputFormat.JPEG.mimeType, services.renderer().render(view, image),
-                    info.lastModified);
-        } catch (ImageException e) {
-            HttpReplies.notFound(response, e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image"
-                    : e.getMessage());
-        }
+        return files < 0 ? null : new Target(argument.substring(0, files), argument.substring(files + "_files/".length()));
+    }
+
+    @Override
+    protected String descriptor(ImageInfo info) {
+        return "<Image xmlns=\"" + NAMESPACE + "\" TileSize=\"" + info.levels.get(0).tileWidth()
+                + "\" Overlap=\"0\" Format=\"jpg\"><Size Width=\"" + info.width() + "\" Height=\"" + info.height()
+                + "\"/></Image>";
     }
 
     /** The view of {@code <level>/<col>_<row>.<ext>}, or null when that tile does not exist. */
-    static View tileView(OpenImage image, String tilePath, int quality) {
+    @Override
+    protected View tileView(OpenImage image, String tilePath, int quality) {
         int slash = tilePath.indexOf('/');
         int underscore = tilePath.indexOf('_', slash + 1);
         if (slash <= 0 || underscore < 0 || tilePath.indexOf('/', slash + 1) >= 0) {

@@ -9,8 +9,7 @@ final class Fif implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop {
         session.openImage(PercentDecoding.decode(argument));
-        if (!session.image.reloaded && HttpReplies.notModified(session.request.getHeader("If-Modified-Since"),
-                session.image.info().lastModified)) {
+        if (HttpReplies.notModified(session.request, session.image)) {
             throw new IipStop(IipStop.Reply.NOT_MODIFIED, "not modified");
         }
     }

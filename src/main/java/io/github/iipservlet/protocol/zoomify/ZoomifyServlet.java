@@ -2,22 +2,12 @@ package io.github.iipservlet.protocol.zoomify;
 
 import io.github.iipservlet.config.CNumbers;
 import io.github.iipservlet.encode.OutputFormat;
-import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
-import io.github.iipservlet.protocol.PercentDecoding;
-import io.github.iipservlet.protocol.ProtocolRequests;
+import io.github.iipservlet.protocol.TileProtocolServlet;
 import io.github.iipservlet.protocol.View;
-import io.github.iipservlet.web.Advert;
-import io.github.iipservlet.web.HttpReplies;
-import io.github.iipservlet.web.Services;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Zoomify (spec 6): {@code <image>/ImageProperties.xml} and {@code <image>/TileGroup<g>/<z>-<x>-<y>.jpg},
@@ -26,50 +16,30 @@ import java.nio.charset.StandardCharsets;
  * TileGroup number is not needed to find a tile (iipsrv ignores it too). A tile's view is the JTL
  * view of the same tile, so both share a cache entry. Tiles that do not exist are 404 (decision 2).
  */
-public final class ZoomifyServlet extends HttpServlet {
+public final class ZoomifyServlet extends TileProtocolServlet {
     private static final String PROPERTIES = "ImageProperties.xml";
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String argument = ProtocolRequests.argument(request, "Zoomify");
-        if (argument == null) {
-            Advert.send(response);
-            return;
-        }
-        Services services = Services.of(getServletContext());
+    protected String command() {
+        return "Zoomify";
+    }
+
+    /** {@code <image>/ImageProperties.xml}, or {@code <image>/TileGroup<g>/<z>-<x>-<y>.<ext>}. */
+    @Override
+    protected Target parse(String argument) {
         int lastSlash = argument.lastIndexOf('/');
-        boolean properties = lastSlash >= 0 && argument.substring(lastSlash + 1).equals(PROPERTIES);
+        if (lastSlash >= 0 && argument.substring(lastSlash + 1).equals(PROPERTIES)) {
+            return new Target(argument.substring(0, lastSlash), null);
+        }
         int group = argument.indexOf("/TileGroup");
-        if (!properties && group < 0) {
-            HttpReplies.notFound(response, "Not a Zoomify request");
-            return;
-        }
-        String identifier = PercentDecoding.decode(argument.substring(0, properties ? lastSlash : group));
-        try (OpenImage image = services.images().open(identifier)) {
-            ImageInfo info = image.info();
-            if (!image.reloaded && HttpReplies.notModified(request.getHeader("If-Modified-Since"), info.lastModified)) {
-                HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
-                return;
-            }
-            if (properties) {
-                String xml = "<IMAGE_PROPERTIES WIDTH=\"" + info.width() + "\" HEIGHT=\"" + info.height()
-                        + "\" NUMTILES=\"" + tileCount(info) + "\" NUMIMAGES=\"1\" VERSION=\"1.8\" TILESIZE=\""
-                        + info.levels.get(0).tileWidth() + "\"/>";
-                HttpReplies.content(response, "application/xml", xml.getBytes(StandardCharsets.UTF_8),
-                        info.lastModified);
-                return;
-            }
-            View view = tileView(image, argument.substring(lastSlash + 1), services.renderer().defaultQuality());
-            if (view == null) {
-                HttpReplies.notFound(response, "No such Zoomify tile");
-                return;
-            }
-            HttpReplies.content(response, OutputFormat.JPEG.mimeType, services.renderer().render(view, image),
-                    info.lastModified);
-        } catch (ImageException e) {
-            HttpReplies.notFound(response, e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image"
-                    : e.getMessage());
-        }
+        return group < 0 ? null : new Target(argument.substring(0, group), argument.substring(lastSlash + 1));
+    }
+
+    @Override
+    protected String descriptor(ImageInfo info) {
+        return "<IMAGE_PROPERTIES WIDTH=\"" + info.width() + "\" HEIGHT=\"" + info.height() + "\" NUMTILES=\""
+                + tileCount(info) + "\" NUMIMAGES=\"1\" VERSION=\"1.8\" TILESIZE=\"" + info.levels.get(0).tileWidth()
+                + "\"/>";
     }
 
     /**
@@ -97,7 +67,8 @@ public final class ZoomifyServlet extends HttpServlet {
     }
 
     /** The view of {@code <z>-<x>-<y>.<ext>}, or null when that tile does not exist. */
-    static View tileView(OpenImage image, String name, int quality) {
+    @Override
+    protected View tileView(OpenImage image, String name, int quality) {
         int dot = name.indexOf('.');
         String[] parts = (dot < 0 ? name : name.substring(0, dot)).split("-", -1);
         if (parts.length != 3) {
