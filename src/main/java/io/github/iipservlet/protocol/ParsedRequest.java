@@ -40,14 +40,4 @@ public record ParsedRequest(String requestString, List<Command> commands, boolea
         }
         return new ParsedRequest(requestString, List.copyOf(commands), post);
     }
-
-    /** True when some command has this (upper-case) name. */
-    public boolean has(String upperName) {
-        for (Command c : commands) {
-            if (c.upperName().equals(upperName)) {
-                return true;
-            }
-        }
-        return false;
-    }
 }
