@@ -15,16 +15,8 @@ public final class ImageFormats {
     public static PyramidReader open(Path file) throws ImageException {
         byte[] magic = new byte[10];
         int n;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.wrap(magic);
-            n = 0;
-            while (n < magic.length) {
-                int r = ch.read(buf, n);
-                if (r < 0) {
-                    break;
-                }
-                n += r;
-            }
+        try {
+            n = readStart(file, magic);
         } catch (IOException e) {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
         }
@@ -35,6 +27,35 @@ public final class ImageFormats {
             return TiffPyramidReader.open(file);
         }
         throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
+    }
+
+    /**
+     * True when a file starts like a format {@link #open} reads, without parsing further: lets a
+     * folder listing pick out images without opening every file it holds.
+     */
+    public static boolean recognises(Path file) {
+        byte[] magic = new byte[10];
+        try {
+            return readStart(file, magic) >= 4 && isTiff(magic);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Reads up to {@code magic.length} bytes from the start of a file; returns how many were read. */
+    private static int readStart(Path file, byte[] magic) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(magic);
+            int n = 0;
+            while (n < magic.length) {
+                int r = ch.read(buf, n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            return n;
+        }
     }
 
     static boolean isTiff(byte[] m) {

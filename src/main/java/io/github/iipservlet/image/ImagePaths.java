@@ -33,6 +33,16 @@ public final class ImagePaths {
         return root;
     }
 
+    /** FILESYSTEM_PREFIX as configured (the samples folder when it is unset). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** FILESYSTEM_SUFFIX: identifiers are file names without it. */
+    public String suffix() {
+        return suffix;
+    }
+
     /** True when an identifier is acceptable at all: no NUL, no backslash, no ".." segment. */
     public static boolean isSafeIdentifier(String identifier) {
         if (identifier.indexOf('\0') >= 0 || identifier.indexOf('\\') >= 0) {
