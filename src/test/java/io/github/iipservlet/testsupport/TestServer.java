@@ -7,10 +7,13 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
 
 /**
- * Starts the real webapp (src/main/webapp with its web.xml, classes from the test class path) in
- * embedded Jetty 12 on a free loopback port. Configuration is given as iipsrv variable names; it
+ * Starts the real webapp (src/main/webapp with its web.xml, plus the viewer's OpenSeadragon that the
+ * build copies into target/viewer-lib; classes from the test class path) in embedded Jetty 12 on a
+ * free loopback port. Configuration is given as iipsrv variable names; it
  * reaches the webapp through the context attribute the listener reads last (see
  * {@code ServerConfig.OVERRIDES_ATTRIBUTE}), so several servers with different settings can run in
  * one JVM.
@@ -44,7 +47,7 @@ public final class TestServer implements AutoCloseable {
         server.addConnector(connector);
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath(contextPath);
-        webapp.setBaseResourceAsString(webappDir().toString());
+        webapp.setBaseResource(webappResources(webapp));
         webapp.setParentLoaderPriority(true);
         webapp.setAttribute(OVERRIDES_ATTRIBUTE, new HashMap<>(config));
         webapp.setThrowUnavailableOnStartupException(true);
@@ -59,6 +62,21 @@ public final class TestServer implements AutoCloseable {
             throw new IllegalStateException("run from the project root: " + here + " is missing");
         }
         return here;
+    }
+
+    /**
+     * src/main/webapp overlaid with target/viewer-lib (OpenSeadragon as the build copies it into the
+     * WAR, under viewer/openseadragon/), so tests see the files the WAR holds. Without that folder (npm
+     * absent, or a run outside Maven) the webapp sources alone.
+     */
+    private static Resource webappResources(WebAppContext webapp) {
+        ResourceFactory factory = ResourceFactory.of(webapp);
+        Resource sources = factory.newResource(webappDir());
+        Path viewerLib = Path.of("target/viewer-lib").toAbsolutePath();
+        if (!Files.isDirectory(viewerLib)) {
+            return sources;
+        }
+        return ResourceFactory.combine(sources, factory.newResource(viewerLib));
     }
 
     public int port() {
