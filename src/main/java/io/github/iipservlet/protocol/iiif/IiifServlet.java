@@ -36,7 +36,9 @@ public final class IiifServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String method = request.getMethod();
-        if (!"GET".equals(method) && !"HEAD".equals(method) && !"POST".equals(method)) {
+        boolean pathForm = request.getAttribute(io.github.iipservlet.protocol.ParsedRequest.ATTRIBUTE) == null;
+        // The front servlet has already checked the method of a query-form or URI_MAP request.
+        if (pathForm && !"GET".equals(method) && !"HEAD".equals(method) && !"POST".equals(method)) {
             HttpReplies.headerOnly(response, "OPTIONS".equals(method) ? HttpServletResponse.SC_NO_CONTENT
                     : HttpServletResponse.SC_METHOD_NOT_ALLOWED);
             return;
@@ -52,7 +54,7 @@ public final class IiifServlet extends HttpServlet {
         try {
             // The base URI as the client wrote it (an identifier may hold %2F): redirect to info.json.
             IiifRequest iiif = raw.indexOf('/') < 0 ? new IiifRequest(IiifRequest.Kind.REDIRECT, raw, 0, null)
-                    : IiifRequest.parse(PercentDecoding.decode(raw), config.iiifDelimiter);
+                    : parse(services, raw);
             if (iiif.kind() == IiifRequest.Kind.REDIRECT) {
                 response.setStatus(HttpServletResponse.SC_SEE_OTHER);
                 HttpReplies.identify(response);
@@ -92,6 +94,28 @@ public final class IiifServlet extends HttpServlet {
             // A bug, not the client's fault: log it, answer 400 as iipsrv does for what it cannot parse.
             LOG.error("IIIF request '{}' failed", raw, e);
             HttpReplies.text(response, IiifError.BAD_REQUEST, "IIIF: request could not be processed");
+        }
+    }
+
+    /**
+     * Splits the argument; when that fails and the whole argument names an image, it is that
+     * image's base URI with plain slashes ({@code /iiif/folder/image.tif}): containers refuse the
+     * {@code %2F} the IIIF specification asks for unless configured otherwise, so a sub-folder
+     * identifier usually arrives with its slashes unescaped.
+     */
+    private static IiifRequest parse(Services services, String raw) throws IiifError {
+        String decoded = PercentDecoding.decode(raw);
+        try {
+            return IiifRequest.parse(decoded, services.config().iiifDelimiter);
+        } catch (IiifError e) {
+            if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
+                try (OpenImage image = services.images().open(PercentDecoding.decode(decoded))) {
+                    return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);
+                } catch (ImageException notAnImage) {
+                    // Not an image either: the parameters were wrong.
+                }
+            }
+            throw e;
         }
     }
 
