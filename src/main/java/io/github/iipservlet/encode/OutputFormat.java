@@ -1,8 +1,9 @@
 package io.github.iipservlet.encode;
 
-/** The image formats a view can be encoded to. PNG, WebP and TIFF arrive with the pipeline issue. */
+/** The image formats a view can be encoded to. WebP and TIFF arrive with the pipeline issue. */
 public enum OutputFormat {
-    JPEG("image/jpeg", "jpg");
+    JPEG("image/jpeg", "jpg"),
+    PNG("image/png", "png");
 
     public final String mimeType;
     public final String suffix;
@@ -10,5 +11,15 @@ public enum OutputFormat {
     OutputFormat(String mimeType, String suffix) {
         this.mimeType = mimeType;
         this.suffix = suffix;
+    }
+
+    /** The format a IIIF request's suffix names ({@code jpg}, ...), or null when we do not write it. */
+    public static OutputFormat forIiifSuffix(String suffix) {
+        for (OutputFormat f : values()) {
+            if (f.suffix.equals(suffix)) {
+                return f;
+            }
+        }
+        return null;
     }
 }

@@ -2,7 +2,10 @@ package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeImage;
+import io.github.iipservlet.encode.ImageEncoder;
 import io.github.iipservlet.encode.JpegEncoder;
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.encode.PngEncoder;
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
@@ -22,6 +25,7 @@ import java.util.concurrent.Semaphore;
 public final class ViewRenderer {
     private final TileStore store;
     private final JpegEncoder jpeg;
+    private final PngEncoder png = new PngEncoder();
     private final boolean passThrough;
     private final boolean bilinear;
     private final int defaultJpegQuality;
@@ -94,7 +98,7 @@ public final class ViewRenderer {
 
     private byte[] renderTile(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (!needsRawPixels(info, view.processing())) {
+        if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing())) {
             if (passThrough && view.quality() == defaultJpegQuality) {
                 byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
                 if (stored != null) {
@@ -113,13 +117,13 @@ public final class ViewRenderer {
         PixelBlock raw = image.reader().readTile(view.level(), view.tile());
         PixelBlock out = Pipeline.render(raw, info, view.processing(), -1, -1, bilinear, 3,
                 histogramIfNeeded(image, view.processing()));
-        return encode(out, info, view.level(), view.quality());
+        return encode(out, info, view);
     }
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (view.outWidth() == view.width() && view.outHeight() == view.height()
-                && !needsRawPixels(info, view.processing())) {
+        if (view.format() == OutputFormat.JPEG && view.outWidth() == view.width()
+                && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())) {
             byte[] encoded = encodeNative(image, view, view.x(), view.y(), view.width(), view.height());
             if (encoded != null) {
                 return encoded;
@@ -128,7 +132,7 @@ public final class ViewRenderer {
         PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
         PixelBlock out = Pipeline.render(raw, info, view.processing(), view.outWidth(), view.outHeight(), bilinear,
                 3, histogramIfNeeded(image, view.processing()));
-        return encode(out, info, view.level(), view.quality());
+        return encode(out, info, view);
     }
 
     /**
@@ -147,9 +151,10 @@ public final class ViewRenderer {
         }
     }
 
-    private byte[] encode(PixelBlock block, ImageInfo info, int level, int quality) {
-        double scale = levelScale(info, level);
-        return jpeg.encode(block, quality, info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+    private byte[] encode(PixelBlock block, ImageInfo info, View view) {
+        double scale = levelScale(info, view.level());
+        ImageEncoder encoder = view.format() == OutputFormat.PNG ? png : jpeg;
+        return encoder.encode(block, view.quality(), info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
     }
 
     /** iipsrv writes the source resolution scaled to the level, not corrected for a resize. */

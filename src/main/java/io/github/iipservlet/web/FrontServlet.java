@@ -1,6 +1,7 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.protocol.ParsedRequest;
+import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -25,6 +26,11 @@ public final class FrontServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
+        if (request.getAttribute(ProtocolRequests.MAPPED_ATTRIBUTE) instanceof String mapped) {
+            // URI_MAP (UriMapFilter): iipsrv takes any method for a mapped request, as a GET.
+            dispatch(request, response, ParsedRequest.parse(mapped, false));
+            return;
+        }
         String method = request.getMethod();
         if ("OPTIONS".equals(method)) {
             HttpReplies.headerOnly(response, HttpServletResponse.SC_NO_CONTENT);
@@ -43,14 +49,18 @@ public final class FrontServlet extends HttpServlet {
             Advert.send(response);
             return;
         }
-        ParsedRequest parsed = ParsedRequest.parse(requestString, post);
+        dispatch(request, response, ParsedRequest.parse(requestString, post));
+    }
+
+    private void dispatch(HttpServletRequest request, HttpServletResponse response, ParsedRequest parsed)
+            throws ServletException, IOException {
         request.setAttribute(ParsedRequest.ATTRIBUTE, parsed);
         RequestDispatcher protocol = getServletContext().getNamedDispatcher(protocolServlet(parsed));
         protocol.forward(request, response);
     }
 
     /**
-     * The protocol servlet for a request: DeepZoom or Zoomify when the request is one of theirs
+     * The protocol servlet for a request: IIIF, DeepZoom or Zoomify when the request is one of theirs
      * (iipsrv runs them as commands, and they are always the request's only one), else IIP.
      */
     static String protocolServlet(ParsedRequest parsed) {
@@ -60,6 +70,8 @@ public final class FrontServlet extends HttpServlet {
                     return "deepzoom";
                 case "ZOOMIFY":
                     return "zoomify";
+                case "IIIF":
+                    return "iiif";
                 default:
                     break;
             }

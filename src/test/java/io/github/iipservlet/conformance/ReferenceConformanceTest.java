@@ -56,8 +56,8 @@ class ReferenceConformanceTest {
     static final List<String> IMAGE_FILES =
             List.of("big.tif", "big_deflate.tif", "big.jp2", "grey16.tif", "lab.tif", "dem_float.tif");
 
-    /** Protocols (the query's first key) checked so far; DeepZoom, Zoomify and IIIF come later. */
-    static final Set<String> PROTOCOLS_IN_SCOPE = Set.of("FIF", "DeepZoom", "Zoomify");
+    /** Protocols (the query's first key) checked; IIIF runs as version 2 on both sides (the reference is iipsrv 1.1). */
+    static final Set<String> PROTOCOLS_IN_SCOPE = Set.of("FIF", "DeepZoom", "Zoomify", "IIIF");
     /** Images not served yet (JPEG 2000 comes later). */
     static final Set<String> IMAGES_NOT_YET = Set.of("big.jp2");
 
@@ -106,7 +106,7 @@ class ReferenceConformanceTest {
         }
         String oursProp = System.getProperty("conformance.ours", "").strip();
         if (oursProp.isEmpty()) {
-            ours = TestServer.start(Map.of("FILESYSTEM_PREFIX", IMAGES + "/", "CORS", "*"));
+            ours = TestServer.start(Map.of("FILESYSTEM_PREFIX", IMAGES + "/", "CORS", "*", "IIIF_VERSION", "2"));
             oursUrl = ours.iipUrl();
         } else {
             oursUrl = endpoint(oursProp);

@@ -1,0 +1,67 @@
+package io.github.iipservlet.protocol.iiif;
+
+import io.github.iipservlet.config.CNumbers;
+
+/**
+ * A IIIF argument split into identifier and parameters (spec 8.1). The argument is percent-decoded
+ * once before splitting, as iipsrv does, so an identifier holding {@code %2F} names a sub-folder;
+ * the last four segments are the parameters, everything before them the identifier.
+ *
+ * @param kind       what is asked for
+ * @param identifier the image, still to be decoded once more by the image store's caller
+ * @param page       the page after IIIF_DELIMITER, or 0
+ * @param params     region, size, rotation, quality.format (image requests only)
+ */
+record IiifRequest(Kind kind, String identifier, int page, String[] params) {
+    enum Kind { REDIRECT, INFO, IMAGE }
+
+    static final String SYNTAX = "IIIF syntax is {identifier}/{region}/{size}/{rotation}/{quality}{.format}";
+
+    static IiifRequest parse(String decoded, String delimiter) throws IiifError {
+        int last = decoded.lastIndexOf('/');
+        if (last < 0) {
+            return new IiifRequest(Kind.REDIRECT, decoded, 0, null);
+        }
+        String suffix = decoded.substring(last + 1);
+        if (suffix.startsWith("info")) {
+            if (!suffix.equals("info.json")) {
+                throw IiifError.bad("IIIF: Query has too few parameters. " + SYNTAX);
+            }
+            return withPage(Kind.INFO, decoded.substring(0, last), null, delimiter);
+        }
+        int start = last;
+        for (int i = 0; i < 3; i++) {
+            start = start > 0 ? decoded.lastIndexOf('/', start - 1) : -1;
+            if (start < 0) {
+                if (decoded.lastIndexOf('/') == 0) {
+                    // iipsrv's quirk (spec 8.1.4): "/image.tif" names the empty identifier, a 404.
+                    return new IiifRequest(Kind.IMAGE, "", 0, null);
+                }
+                throw IiifError.bad("IIIF: Not enough parameters");
+            }
+        }
+        String[] segments = decoded.substring(start + 1).split("/");
+        int count = 0;
+        for (String s : segments) {
+            if (!s.isEmpty()) {
+                segments[count++] = s;
+            }
+        }
+        if (count < 4) {
+            throw IiifError.bad("IIIF: Query has too few parameters. " + SYNTAX);
+        }
+        return withPage(Kind.IMAGE, decoded.substring(0, start), segments, delimiter);
+    }
+
+    private static IiifRequest withPage(Kind kind, String identifier, String[] params, String delimiter) {
+        int page = 0;
+        if (!delimiter.isEmpty()) {
+            int at = identifier.lastIndexOf(delimiter);
+            if (at >= 0) {
+                page = CNumbers.atoi(identifier.substring(at + delimiter.length()));
+                identifier = identifier.substring(0, at);
+            }
+        }
+        return new IiifRequest(kind, identifier, page, params);
+    }
+}

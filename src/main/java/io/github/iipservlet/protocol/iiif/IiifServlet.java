@@ -1,0 +1,226 @@
+package io.github.iipservlet.protocol.iiif;
+
+import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.ImageInfo;
+import io.github.iipservlet.image.Level;
+import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.protocol.OutputNames;
+import io.github.iipservlet.protocol.PercentDecoding;
+import io.github.iipservlet.protocol.ProtocolRequests;
+import io.github.iipservlet.protocol.View;
+import io.github.iipservlet.protocol.ViewGeometry;
+import io.github.iipservlet.web.HttpReplies;
+import io.github.iipservlet.web.Services;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * IIIF Image API 2 and 3 (spec 8), by {@code ?IIIF=} through the front servlet or as a path under
+ * {@code /iiif/}: the base URI redirects to info.json, info.json describes the image, and image
+ * requests become a {@link View}: a stored tile when the request names exactly one (so a IIIF
+ * tile is the same cache entry and pass-through as the JTL tile), else a region. The version is
+ * IIIF_VERSION unless the Accept header asks for another one's context.
+ */
+public final class IiifServlet extends HttpServlet {
+    private static final Logger LOG = LogManager.getLogger(IiifServlet.class);
+    private static final String CONTEXT_PREFIX = "http://iiif.io/api/image/";
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String method = request.getMethod();
+        boolean pathForm = request.getAttribute(io.github.iipservlet.protocol.ParsedRequest.ATTRIBUTE) == null;
+        // The front servlet has already checked the method of a query-form or URI_MAP request.
+        if (pathForm && !"GET".equals(method) && !"HEAD".equals(method) && !"POST".equals(method)) {
+            HttpReplies.headerOnly(response, "OPTIONS".equals(method) ? HttpServletResponse.SC_NO_CONTENT
+                    : HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            return;
+        }
+        Services services = Services.of(getServletContext());
+        ServerConfig config = services.config();
+        String raw = ProtocolRequests.argument(request, "IIIF");
+        if (raw == null || raw.isEmpty()) {
+            HttpReplies.text(response, IiifError.BAD_REQUEST, "IIIF: no identifier given. " + IiifRequest.SYNTAX);
+            return;
+        }
+        int version = negotiatedVersion(request.getHeader("Accept"), config.iiifVersion);
+        try {
+            // The base URI as the client wrote it (an identifier may hold %2F): redirect to info.json.
+            IiifRequest iiif = raw.indexOf('/') < 0 ? new IiifRequest(IiifRequest.Kind.REDIRECT, raw, 0, null)
+                    : parse(services, raw);
+            if (iiif.kind() == IiifRequest.Kind.REDIRECT) {
+                response.setStatus(HttpServletResponse.SC_SEE_OTHER);
+                HttpReplies.identify(response);
+                response.setHeader("Location", serviceUrl(request, config, raw) + "/info.json");
+                response.setContentLength(0);
+                return;
+            }
+            if (iiif.identifier().isEmpty() || iiif.identifier().equals("/")) {
+                HttpReplies.notFound(response, "IIIF: no such image");
+                return;
+            }
+            try (OpenImage image = services.images().open(PercentDecoding.decode(iiif.identifier()))) {
+                if (HttpReplies.notModified(request, image)) {
+                    HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
+                    return;
+                }
+                if (version != config.iiifVersion) {
+                    // The reply depends on a request header: shared caches must not serve it to others.
+                    response.setHeader("Cache-Control", "private");
+                }
+                if (iiif.kind() == IiifRequest.Kind.INFO) {
+                    info(request, response, image.info(), version, raw, config);
+                } else {
+                    image(response, services, image, iiif.params(), version);
+                }
+            }
+        } catch (IiifError e) {
+            HttpReplies.text(response, e.status, e.getMessage());
+        } catch (ImageException e) {
+            HttpReplies.notFound(response, e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image"
+                    : e.getMessage());
+        } catch (OutOfMemoryError e) {
+            LOG.error("out of memory for IIIF request '{}': give the JVM more heap (-Xmx)", raw);
+            response.setHeader("Retry-After", "5");
+            HttpReplies.text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy, retry later");
+        } catch (RuntimeException e) {
+            // A bug, not the client's fault: log it, answer 400 as iipsrv does for what it cannot parse.
+            LOG.error("IIIF request '{}' failed", raw, e);
+            HttpReplies.text(response, IiifError.BAD_REQUEST, "IIIF: request could not be processed");
+        }
+    }
+
+    /**
+     * Splits the argument; when that fails and the whole argument names an image, it is that
+     * image's base URI with plain slashes ({@code /iiif/folder/image.tif}): containers refuse the
+     * {@code %2F} the IIIF specification asks for unless configured otherwise, so a sub-folder
+     * identifier usually arrives with its slashes unescaped.
+     */
+    private static IiifRequest parse(Services services, String raw) throws IiifError {
+        String decoded = PercentDecoding.decode(raw);
+        try {
+            return IiifRequest.parse(decoded, services.config().iiifDelimiter);
+        } catch (IiifError e) {
+            if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
+                try (OpenImage image = services.images().open(PercentDecoding.decode(decoded))) {
+                    return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);
+                } catch (ImageException notAnImage) {
+                    // Not an image either: the parameters were wrong.
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void info(HttpServletRequest request, HttpServletResponse response, ImageInfo info, int version,
+            String raw, ServerConfig config) throws IOException {
+        String id = request.getHeader("X-IIIF-ID");
+        if (id == null || id.isEmpty()) {
+            String url = serviceUrl(request, config, raw);
+            int cut = url.lastIndexOf("/info.json");
+            id = cut >= 0 ? url.substring(0, cut) : url;
+        }
+        String context = CONTEXT_PREFIX + version + "/context.json";
+        String contentType;
+        String accept = request.getHeader("Accept");
+        if (version >= 3 || (accept != null && accept.contains("application/ld+json"))) {
+            contentType = "application/ld+json;profile=\"" + context + "\"";
+        } else {
+            // IIIF 2: JSON-LD only for clients that ask for it; the context travels in a Link header.
+            contentType = "application/json";
+            response.setHeader("Link", "<" + context
+                    + ">;rel=\"http://www.w3.org/ns/json-ld#context\";type=\"application/ld+json\"");
+        }
+        byte[] body = InfoJson.body(info, version, id, config).getBytes(StandardCharsets.UTF_8);
+        HttpReplies.content(response, contentType, body, info.lastModified);
+    }
+
+    private static void image(HttpServletResponse response, Services services, OpenImage image, String[] params,
+            int version) throws IiifError, ImageException, IOException {
+        ServerConfig config = services.config();
+        ImageInfo info = image.info();
+        Region region = Region.parse(params[0], info.width(), info.height());
+        Size size = Size.parse(params[1], version, region, info.width(), info.height(), config.allowUpscaling);
+        Rotation rotation = Rotation.parse(params[2]);
+        QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
+        Processing processing = qf.processing(rotation);
+        ViewGeometry.Placement p = ViewGeometry.place(info, region.left(), region.top(), region.width(),
+                region.height(), size.width(), size.height(), size.keepAspect(), size.upscale(), config.maxCvt);
+        int quality = qf.format() == OutputFormat.PNG ? config.pngQuality : services.renderer().defaultQuality();
+        int tile = storedTile(info, p);
+        View view = tile >= 0
+                ? View.tile(image.cacheIdentity(), p.level(), tile, processing, qf.format(), quality)
+                : View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),
+                        p.outHeight(), processing, qf.format(), quality);
+        byte[] bytes = services.renderer().render(view, image);
+        response.setHeader("Link", "<" + CONTEXT_PREFIX + version + "/" + InfoJson.complianceLevel()
+                + ".json>;rel=\"profile\"");
+        if (tile < 0) {
+            response.setHeader("Content-Disposition", "inline; filename=\""
+                    + OutputNames.fileName(image.identifier, p.outWidth(), p.outHeight(), qf.format()) + "\"");
+        }
+        HttpReplies.content(response, qf.format().mimeType, bytes, info.lastModified);
+    }
+
+    /**
+     * The index of the stored tile a placement names exactly (spec 8.5.5), or -1: the region starts
+     * on a tile corner and is one tile (or the short last column/row) at its natural size.
+     */
+    static int storedTile(ImageInfo info, ViewGeometry.Placement p) {
+        Level level = info.levels.get(p.level());
+        int tw = level.tileWidth();
+        int th = level.tileHeight();
+        if (p.x() % tw != 0 || p.y() % th != 0) {
+            return -1;
+        }
+        int col = p.x() / tw;
+        int row = p.y() / th;
+        if (col >= level.tilesAcross() || row >= level.tilesDown()) {
+            return -1;
+        }
+        int vtw = level.tileWidthAt(col);
+        int vth = level.tileHeightAt(row);
+        if (p.width() != vtw || p.height() != vth || p.outWidth() != vtw || p.outHeight() != vth) {
+            return -1;
+        }
+        return row * level.tilesAcross() + col;
+    }
+
+    /**
+     * The URL of the image service up to the end of the request's argument (not decoded): BASE_URL
+     * and the argument when BASE_URL is set, else the URL the client used (proxy headers honoured).
+     */
+    private static String serviceUrl(HttpServletRequest request, ServerConfig config, String raw) {
+        if (!config.baseUrl.isEmpty()) {
+            return config.baseUrl + raw;
+        }
+        return ProtocolRequests.requestUrl(request);
+    }
+
+    /**
+     * The version a client asks for with a IIIF context in Accept (spec 8.3:
+     * {@code http://iiif.io/api/image/<d>/context.json}), else the configured one.
+     */
+    static int negotiatedVersion(String accept, int configured) {
+        if (accept == null) {
+            return configured;
+        }
+        int at = accept.indexOf(CONTEXT_PREFIX);
+        if (at < 0) {
+            return configured;
+        }
+        String rest = accept.substring(at + CONTEXT_PREFIX.length());
+        if (rest.length() >= 14 && rest.charAt(0) >= '1' && rest.charAt(0) <= '3'
+                && rest.startsWith("/context.json", 1)) {
+            return rest.charAt(0) - '0';
+        }
+        return configured;
+    }
+}
