@@ -6,7 +6,7 @@
 #   THREADS=2 CONNECTIONS=16   wrk -t/-c
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
-#   WORKLOADS="hot deflate jpeg region"   which to run
+#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion"   which to run
 #   IMAGES=target/conformance-images      made with make-images.sh unless all six files are there
 #   REF_PORT=9201 OURS_PORT=9202
 #   OURS_URL=http://HOST:PORT/fcgi-bin/iipsrv.fcgi   benchmark that running server as "ours"
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
-XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region}
+XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
 OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}
 iipsrv_sh=$root/src/test/conformance/iipsrv.sh
@@ -99,7 +99,9 @@ declare -A desc=(
   [hot]="hot tile FIF=big.tif&JTL=5,300, default caches"
   [deflate]="random full-res tiles big_deflate.tif, caches off"
   [jpeg]="random full-res tiles big.tif (JPEG), caches off"
-  [region]="random 1024x1024 RGN of big.tif at WID=512, caches off")
+  [region]="random 1024x1024 RGN of big.tif at WID=512, caches off"
+  [iiiftile]="random full-res tiles of big.tif as IIIF x,y,256,256/256, requests, caches off"
+  [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off")
 setup_workload() {
   export BENCH_SEED=$SEED BENCH_QUERY= BENCH_IMAGE=big.tif
   case $1 in
@@ -107,6 +109,8 @@ setup_workload() {
     deflate) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big_deflate.tif; probe='FIF=big_deflate.tif&JTL=5,0' ;;
     jpeg) cache=off; BENCH_MODE=tile; probe='FIF=big.tif&JTL=5,0' ;;
     region) cache=off; BENCH_MODE=region; probe='FIF=big.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
+    iiiftile) cache=off; BENCH_MODE=iiiftile; probe='IIIF=big.tif/256,256,256,256/256,/0/default.jpg' ;;
+    iiifregion) cache=off; BENCH_MODE=iiifregion; probe='IIIF=big.tif/0,0,1024,1024/512,/0/default.jpg' ;;
     *) echo "bench: unknown workload $1" >&2; exit 1 ;;
   esac
   export BENCH_MODE BENCH_QUERY BENCH_IMAGE

@@ -1,5 +1,5 @@
 -- wrk script for bench/run.sh. Environment:
---   BENCH_MODE  fixed  | tile | region
+--   BENCH_MODE  fixed  | tile | region | iiiftile | iiifregion
 --   BENCH_QUERY (fixed) the query string sent every time
 --   BENCH_IMAGE (tile, region) the image, e.g. big.tif
 --   BENCH_SEED  seed of the generator; each wrk thread n draws from seed+n, so every server
@@ -41,6 +41,14 @@ function request()
     local y = rand(24 - 4 + 1) * 256 / 6144
     q = string.format("FIF=%s&RGN=%.8f,%.8f,%.8f,%.8f&WID=512&CVT=jpeg",
       image, x, y, 1024 / 8192, 1024 / 6144)
+  elseif mode == "iiiftile" then
+    -- the same full-resolution tiles as "tile", asked for as IIIF regions of 256x256 at 256 wide
+    local t = rand(768)
+    q = string.format("IIIF=%s/%d,%d,256,256/256,/0/default.jpg", image, (t % 32) * 256, math.floor(t / 32) * 256)
+  elseif mode == "iiifregion" then
+    -- the regions of "region", asked for as IIIF pixel regions scaled to 512 wide
+    q = string.format("IIIF=%s/%d,%d,1024,1024/512,/0/default.jpg", image, rand(32 - 4 + 1) * 256,
+      rand(24 - 4 + 1) * 256)
   else
     q = query
   end
