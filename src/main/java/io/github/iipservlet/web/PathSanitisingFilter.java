@@ -2,6 +2,7 @@ package io.github.iipservlet.web;
 
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.protocol.PercentDecoding;
+import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -16,12 +17,14 @@ import java.util.Set;
 /**
  * Refuses, before any protocol runs, requests whose image identifier tries to leave
  * FILESYSTEM_PREFIX: a {@code ..} segment, a NUL or a backslash, after iipsrv's percent-decoding,
- * in the query's FIF/IIIF/DeepZoom/Zoomify values or in the path of a path-mapped protocol
- * (decision 4). Answers 404 with a body that names no path. The image store enforces the prefix
- * again on the resolved real path (symlinks), so this filter is the early, cheap half.
+ * in the query's FIF/DeepZoom/Zoomify values or in the path of a path-mapped protocol
+ * (decision 4). Answers 404 with a body that names no path. The image store enforces the same
+ * rules and the prefix again on the resolved real path (symlinks), so this filter is the early,
+ * cheap half. IIIF is left to the store: its parameters may hold any text (a backslash in a
+ * region), which must be answered 400 by the IIIF servlet, not 404 here.
  */
 public final class PathSanitisingFilter implements Filter {
-    private static final Set<String> IDENTIFIER_KEYS = Set.of("FIF", "IIIF", "DEEPZOOM", "ZOOMIFY");
+    private static final Set<String> IDENTIFIER_KEYS = Set.of("FIF", "DEEPZOOM", "ZOOMIFY");
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -39,7 +42,9 @@ public final class PathSanitisingFilter implements Filter {
             return false;
         }
         String uri = request.getRequestURI();
-        if (uri != null && !ImagePaths.isSafeIdentifier(PercentDecoding.decode(uri))) {
+        boolean mappedIiif = request.getAttribute(ProtocolRequests.MAPPED_ATTRIBUTE) instanceof String m
+                && m.startsWith("iiif=");
+        if (uri != null && !mappedIiif && !ImagePaths.isSafeIdentifier(PercentDecoding.decode(uri))) {
             return false;
         }
         String query = request.getQueryString();

@@ -84,6 +84,11 @@ final class InfoJson {
             b.append(",\n  \"service\": [\n");
             b.append("    {\n");
             b.append("      \"@context\": \"http://iiif.io/api/annex/services/physdim/1/context.json\",\n");
+            if (version >= 3) {
+                // IIIF 3 wants an id and a type on every service (the validator checks); iipsrv has neither.
+                b.append("      \"@id\": \"").append(json(id)).append("#physdim\",\n");
+                b.append("      \"@type\": \"PhysicalDimensions\",\n");
+            }
             b.append("      \"profile\": \"http://iiif.io/api/annex/services/physdim\",\n");
             b.append("      \"physicalScale\": ").append(sixDigits(1.0 / info.dpiX)).append(",\n");
             b.append("      \"physicalUnits\": \"").append(info.resolutionUnit == 1 ? "in" : "cm").append("\"\n");

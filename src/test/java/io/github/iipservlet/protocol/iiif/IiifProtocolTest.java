@@ -97,7 +97,8 @@ class IiifProtocolTest {
         assertEquals("*", r.header("Access-Control-Allow-Origin"));
         assertEquals("max-age=86400", r.header("Cache-Control"));
         assertNotNull(r.header("Last-Modified"));
-        // iipsrv 1.3's layout (spec 8.4); extraFormats is absent: we write no format beyond level 2's jpg and png.
+        // iipsrv 1.3's layout (spec 8.4). extraFormats is absent: we write no format beyond level 2's jpg and
+        // png. The service has an @id and @type, which IIIF 3 requires and iipsrv omits.
         String expected = """
                 {
                   "@context" : "http://iiif.io/api/image/3/context.json",
@@ -122,6 +123,8 @@ class IiifProtocolTest {
                   "service": [
                     {
                       "@context": "http://iiif.io/api/annex/services/physdim/1/context.json",
+                      "@id": "ID#physdim",
+                      "@type": "PhysicalDimensions",
                       "profile": "http://iiif.io/api/annex/services/physdim",
                       "physicalScale": 0.0352858,
                       "physicalUnits": "cm"
