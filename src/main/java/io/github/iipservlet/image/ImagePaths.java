@@ -16,6 +16,8 @@ public final class ImagePaths {
     private final String suffix;
     /** Real path of the folder the prefix names: everything served must be under it. */
     private final Path root;
+    /** The same folder as written (not resolved): normalised candidates are compared with this. */
+    private final Path lexicalRoot;
 
     /**
      * @param prefix FILESYSTEM_PREFIX (a folder ending in '/', or a folder plus a file-name start)
@@ -27,6 +29,9 @@ public final class ImagePaths {
         Path p = Path.of(prefix.isEmpty() ? "." : prefix).toAbsolutePath();
         Path dir = prefix.endsWith("/") || Files.isDirectory(p) ? p : p.getParent();
         this.root = dir.toRealPath();
+        // A prefix through a symlink (/tmp on macOS, /srv/images -> /data) must still contain its
+        // own files before symlinks are followed; the real path is checked against root after.
+        this.lexicalRoot = dir.normalize();
     }
 
     public Path root() {
@@ -74,7 +79,7 @@ public final class ImagePaths {
         }
         try {
             Path p = Path.of(prefix + identifier + suffix).toAbsolutePath().normalize();
-            if (!p.startsWith(root)) {
+            if (!p.startsWith(lexicalRoot) && !p.startsWith(root)) {
                 throw notFound();
             }
             return p;

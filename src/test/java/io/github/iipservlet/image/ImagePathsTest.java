@@ -42,6 +42,18 @@ class ImagePathsTest {
     }
 
     @Test
+    void aPrefixThroughASymlinkServesItsFiles(@TempDir Path tmp) throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("in.tif"), "II*\0");
+        Files.writeString(tmp.resolve("secret.tif"), "II*\0");
+        Path link = Files.createSymbolicLink(tmp.resolve("images"), data);
+        ImagePaths paths = new ImagePaths(link + "/", "");
+        assertEquals(data.toRealPath().resolve("in.tif"), paths.real(paths.candidate("in.tif")));
+        assertThrows(ImageException.class, () -> paths.candidate("../secret.tif"));
+        assertThrows(ImageException.class, () -> paths.real(paths.candidate("x/../../secret.tif")));
+    }
+
+    @Test
     void suffixIsAppended(@TempDir Path tmp) throws Exception {
         Files.writeString(tmp.resolve("a.tif"), "II*\0");
         ImagePaths paths = new ImagePaths(tmp + "/", ".tif");
