@@ -6,6 +6,7 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.PercentDecoding;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -168,11 +169,11 @@ public final class ImageListServlet extends HttpServlet {
 
     static String json(String folderId, List<Entry> entries) {
         StringBuilder b = new StringBuilder(64 + entries.size() * 96);
-        b.append("{\"folder\":\"").append(escape(folderId)).append("\",\"entries\":[");
+        b.append("{\"folder\":\"").append(JsonStrings.escape(folderId)).append("\",\"entries\":[");
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             b.append(i == 0 ? "\n" : ",\n");
-            b.append("{\"name\":\"").append(escape(e.name())).append("\",\"id\":\"").append(escape(e.id()))
+            b.append("{\"name\":\"").append(JsonStrings.escape(e.name())).append("\",\"id\":\"").append(JsonStrings.escape(e.id()))
                     .append("\",\"folder\":").append(e.folder());
             if (!e.folder()) {
                 if (e.width() >= 0) {
@@ -180,27 +181,11 @@ public final class ImageListServlet extends HttpServlet {
                 }
                 b.append(",\"bytes\":").append(e.bytes());
                 if (e.error() != null) {
-                    b.append(",\"error\":\"").append(escape(e.error())).append('"');
+                    b.append(",\"error\":\"").append(JsonStrings.escape(e.error())).append('"');
                 }
             }
             b.append('}');
         }
         return b.append("\n]}\n").toString();
-    }
-
-    /** JSON string escaping: file names may hold quotes, backslashes are refused earlier, controls are possible. */
-    private static String escape(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

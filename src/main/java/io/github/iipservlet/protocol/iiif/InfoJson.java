@@ -4,6 +4,7 @@ import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
+import io.github.iipservlet.protocol.JsonStrings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +36,7 @@ final class InfoJson {
         }
         boolean level2 = complianceLevel().equals("level2");
         if (version >= 3) {
-            b.append("  \"id\" : \"").append(json(id)).append("\",\n");
+            b.append("  \"id\" : \"").append(JsonStrings.escape(id)).append("\",\n");
             b.append("  \"type\": \"ImageService3\",\n");
             b.append("  \"profile\" : \"").append(level2 ? "level2" : "level1").append("\",\n");
             b.append("  \"maxWidth\" : ").append(maxSize).append(",\n");
@@ -52,7 +53,7 @@ final class InfoJson {
             features.addAll(List.of("rotationBy90s", "mirroring"));
             b.append("  \"extraFeatures\": [").append(list(features)).append("]");
         } else {
-            b.append("  \"@id\" : \"").append(json(id)).append("\",\n");
+            b.append("  \"@id\" : \"").append(JsonStrings.escape(id)).append("\",\n");
             b.append("  \"profile\" : [\n");
             b.append("     \"http://iiif.io/api/image/2/").append(level2 ? "level2" : "level1").append(".json\",\n");
             b.append("     { \"formats\" : [").append(list(formats)).append("],\n");
@@ -74,7 +75,7 @@ final class InfoJson {
             rights = config.copyright;
         }
         if (!rights.isEmpty()) {
-            b.append(",\n  \"").append(version >= 3 ? "rights" : "license").append("\": \"").append(json(rights))
+            b.append(",\n  \"").append(version >= 3 ? "rights" : "license").append("\": \"").append(JsonStrings.escape(rights))
                     .append('"');
         }
         if (!config.iiifExtraInfo.isEmpty()) {
@@ -86,7 +87,7 @@ final class InfoJson {
             b.append("      \"@context\": \"http://iiif.io/api/annex/services/physdim/1/context.json\",\n");
             if (version >= 3) {
                 // IIIF 3 wants an id and a type on every service (the validator checks); iipsrv has neither.
-                b.append("      \"@id\": \"").append(json(id)).append("#physdim\",\n");
+                b.append("      \"@id\": \"").append(JsonStrings.escape(id)).append("#physdim\",\n");
                 b.append("      \"@type\": \"PhysicalDimensions\",\n");
             }
             b.append("      \"profile\": \"http://iiif.io/api/annex/services/physdim\",\n");
@@ -152,22 +153,6 @@ final class InfoJson {
                 b.append(',');
             }
             b.append('"').append(v).append('"');
-        }
-        return b.toString();
-    }
-
-    /** A JSON string's content: quotes, backslashes and control characters escaped. */
-    static String json(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
         }
         return b.toString();
     }

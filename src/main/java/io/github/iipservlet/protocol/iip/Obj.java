@@ -2,6 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
+import io.github.iipservlet.protocol.JsonStrings;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -160,32 +161,10 @@ final class Obj implements IipCommand {
         }
         StringBuilder b = new StringBuilder("{ ");
         for (Map.Entry<String, String> e : all.entrySet()) {
-            b.append("\n\t\"").append(jsonEscape(e.getKey())).append("\": \"").append(jsonEscape(e.getValue()))
+            b.append("\n\t\"").append(JsonStrings.escape(e.getKey())).append("\": \"").append(JsonStrings.escape(e.getValue()))
                     .append("\",");
         }
         b.setLength(b.length() - 1);
         return b.append("\n}").toString();
-    }
-
-    static String jsonEscape(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.toString();
     }
 }
