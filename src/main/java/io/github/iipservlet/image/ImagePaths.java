@@ -33,6 +33,11 @@ public final class ImagePaths {
         return root;
     }
 
+    /** FILESYSTEM_PREFIX as configured (image sequences build their file names from it). */
+    public String prefix() {
+        return prefix;
+    }
+
     /** True when an identifier is acceptable at all: no NUL, no backslash, no ".." segment. */
     public static boolean isSafeIdentifier(String identifier) {
         if (identifier.indexOf('\0') >= 0 || identifier.indexOf('\\') >= 0) {
