@@ -38,7 +38,7 @@ public final class ImagePaths {
         return root;
     }
 
-    /** FILESYSTEM_PREFIX as configured (the samples folder when it is unset). */
+    /** FILESYSTEM_PREFIX as configured (the samples folder when unset; sequences build file names from it). */
     public String prefix() {
         return prefix;
     }

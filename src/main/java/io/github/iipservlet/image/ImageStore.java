@@ -17,6 +17,9 @@ import org.apache.logging.log4j.Logger;
  * so a replaced file is re-read. Bounded by MAX_METADATA_CACHE_SIZE entries (0: every request
  * opens and closes its own reader; -1: unbounded). A reader evicted or replaced while requests
  * still use it is closed when the last of them is done.
+ *
+ * <p>An identifier that names no file may name an image sequence (spec 9.5): it then opens the
+ * sequence's 0/90 file, and {@link OpenImage#view} opens the file of other angles.
  */
 public final class ImageStore implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(ImageStore.class);
@@ -30,13 +33,20 @@ public final class ImageStore implements AutoCloseable {
     private final ImagePaths paths;
     private final int maxEntries;
     private final Opener opener;
+    private final ImageSequence.Finder sequences;
     private final Map<Path, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong clock = new AtomicLong();
 
     public ImageStore(ImagePaths paths, int maxEntries, Opener opener) {
+        this(paths, maxEntries, opener, "_pyr_");
+    }
+
+    /** @param filenamePattern FILENAME_PATTERN, the separator of image sequence file names */
+    public ImageStore(ImagePaths paths, int maxEntries, Opener opener, String filenamePattern) {
         this.paths = paths;
         this.maxEntries = maxEntries;
         this.opener = opener;
+        this.sequences = new ImageSequence.Finder(paths, filenamePattern);
     }
 
     public ImagePaths paths() {
@@ -50,20 +60,41 @@ public final class ImageStore implements AutoCloseable {
      */
     public OpenImage open(String identifier) throws ImageException {
         Path candidate = paths.candidate(identifier);
-        long mtime;
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(candidate, BasicFileAttributes.class);
-            if (!attrs.isRegularFile()) {
-                throw new ImageException(ImageException.Kind.NOT_FOUND, "Image not found");
-            }
-            mtime = attrs.lastModifiedTime().toMillis();
-        } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Image not found");
+        BasicFileAttributes attrs = attributes(candidate);
+        if (attrs != null && attrs.isRegularFile()) {
+            return open(identifier, candidate, attrs.lastModifiedTime().toMillis(), null);
         }
+        // Not a file: perhaps the stem of an image sequence, whose first view stands for it.
+        ImageSequence sequence = sequences.find(identifier);
+        return openView(identifier, sequence, 0, 90, sequence);
+    }
+
+    /** The file of one view of a sequence; {@code keep} is the sequence the image reports, or null. */
+    OpenImage openView(String identifier, ImageSequence sequence, int horizontal, int vertical, ImageSequence keep)
+            throws ImageException {
+        Path file = sequence.file(horizontal, vertical);
+        BasicFileAttributes attrs = attributes(file);
+        if (attrs == null || !attrs.isRegularFile()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Image sequence has no view " + horizontal
+                    + "," + vertical);
+        }
+        return open(identifier, file, attrs.lastModifiedTime().toMillis(), keep);
+    }
+
+    private static BasicFileAttributes attributes(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private OpenImage open(String identifier, Path candidate, long mtime, ImageSequence sequence)
+            throws ImageException {
         Entry cached = maxEntries == 0 ? null : entries.get(candidate);
         if (cached != null && cached.lastModified == mtime && cached.acquire()) {
             cached.lastUsed = clock.incrementAndGet();
-            return new OpenImage(identifier, cached, false);
+            return new OpenImage(this, identifier, cached, false, sequence);
         }
         Path real = paths.real(candidate);
         PyramidReader reader;
@@ -78,14 +109,14 @@ public final class ImageStore implements AutoCloseable {
         fresh.lastUsed = clock.incrementAndGet();
         if (maxEntries == 0) {
             fresh.retire();
-            return new OpenImage(identifier, fresh, cached != null);
+            return new OpenImage(this, identifier, fresh, cached != null, sequence);
         }
         Entry previous = entries.put(candidate, fresh);
         if (previous != null) {
             previous.retire();
         }
         evictIfFull();
-        return new OpenImage(identifier, fresh, cached != null);
+        return new OpenImage(this, identifier, fresh, cached != null, sequence);
     }
 
     private void evictIfFull() {
@@ -108,6 +139,7 @@ public final class ImageStore implements AutoCloseable {
 
     /** Forgets every cached image (iipsrv's SIGHUP). */
     public void flush() {
+        sequences.flush();
         for (Path key : entries.keySet()) {
             Entry e = entries.remove(key);
             if (e != null) {
@@ -131,7 +163,8 @@ public final class ImageStore implements AutoCloseable {
         final String identity;
         final long lastModified;
         volatile long lastUsed;
-        volatile int[] histogram;
+        /** Histograms by stack page (spec 5.2 step 1), computed on first use. */
+        final Map<Integer, int[]> histograms = new ConcurrentHashMap<>();
         /** Requests holding the entry, plus one for the pool while it is cached; -1 once closed. */
         private final AtomicInteger holders = new AtomicInteger(1);
 

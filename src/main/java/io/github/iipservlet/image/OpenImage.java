@@ -1,41 +1,131 @@
 package io.github.iipservlet.image;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * An image checked out of the {@link ImageStore} for one request. Close it when the request is
- * done so the pool can retire readers of replaced files.
+ * done so the pool can retire readers of replaced files; that also closes the views it opened.
+ *
+ * <p>An image may hold several views (spec 9): the pages of a stack, or the files of an image
+ * sequence. The image itself is the first (page 0, or the sequence's 0/90 file): metadata replies
+ * describe it. {@link #view} gives the one an angle pair or page number selects; tiles and regions
+ * are read from that. Request-scoped: not for use by several threads.
  */
 public final class OpenImage implements AutoCloseable {
     /** The identifier as the client gave it (decoded). */
     public final String identifier;
+    private final ImageStore store;
     private final ImageStore.Entry entry;
     /** True when the file changed since it was last opened (iipsrv then sends no 304). */
     public final boolean reloaded;
+    /** The sequence this image stands for, or null for a single file. */
+    private final ImageSequence sequence;
+    /** The stack page shown, 0 for a single image. */
+    private final int page;
+    private final PyramidReader reader;
+    /** False for a page view, which shares its parent's hold on the entry. */
+    private final boolean holdsEntry;
+    /** Views opened from this image, by angle pair: closed with it. */
+    private Map<Long, OpenImage> views;
 
-    OpenImage(String identifier, ImageStore.Entry entry, boolean reloaded) {
+    OpenImage(ImageStore store, String identifier, ImageStore.Entry entry, boolean reloaded, ImageSequence sequence) {
+        this.store = store;
         this.identifier = identifier;
         this.entry = entry;
         this.reloaded = reloaded;
+        this.sequence = sequence;
+        this.page = 0;
+        this.reader = entry.reader;
+        this.holdsEntry = true;
+    }
+
+    private OpenImage(OpenImage parent, int page, PyramidReader reader) {
+        this.store = parent.store;
+        this.identifier = parent.identifier;
+        this.entry = parent.entry;
+        this.reloaded = parent.reloaded;
+        this.sequence = null;
+        this.page = page;
+        this.reader = reader;
+        this.holdsEntry = false;
     }
 
     public ImageInfo info() {
-        return entry.reader.info();
+        return reader.info();
     }
 
     public PyramidReader reader() {
-        return entry.reader;
+        return reader;
     }
 
-    /** Stable name of the file for cache keys: its real path and modification time. */
+    /**
+     * Stable name of the pixels for cache keys: the file's real path and modification time, and
+     * the page for stack pages after the first.
+     */
     public String cacheIdentity() {
-        return entry.identity;
+        return page == 0 ? entry.identity : entry.identity + "#" + page;
     }
 
-    /** The image's histogram (spec 5.2 step 1), computed once per opened file by {@code compute}. */
+    /** The stack's pages (spec 9.4), or an empty list when this is not a stack. */
+    public List<StackItem> stack() {
+        return sequence == null ? entry.reader.stack() : List.of();
+    }
+
+    /** Horizontal views (spec 3.2): a sequence's angles or bands, a stack's pages, else [0]. */
+    public List<Integer> horizontalViews() {
+        if (sequence != null) {
+            return sequence.horizontal();
+        }
+        int pages = entry.reader.stack().size();
+        if (pages == 0) {
+            return List.of(0);
+        }
+        List<Integer> out = new ArrayList<>(pages);
+        for (int i = 0; i < pages; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+
+    /** Vertical views (spec 3.2): a sequence's vertical angles, else [90]. */
+    public List<Integer> verticalViews() {
+        return sequence != null ? sequence.vertical() : List.of(90);
+    }
+
+    /**
+     * The view that SDS angles (or a IIIF page) select: for a sequence the file of both angles,
+     * for a stack the page of the horizontal angle, for a single image the image itself. Closed
+     * with this image.
+     *
+     * @throws ImageException NOT_FOUND when the sequence has no such file or the stack no such page
+     */
+    public OpenImage view(int horizontal, int vertical) throws ImageException {
+        if (sequence == null && entry.reader.stack().isEmpty() || sequence == null && horizontal == page
+                || sequence != null && horizontal == 0 && vertical == 90) {
+            return this;
+        }
+        long key = sequence == null ? horizontal : (long) horizontal << 32 | (vertical & 0xffffffffL);
+        OpenImage v = views == null ? null : views.get(key);
+        if (v == null) {
+            v = sequence == null ? new OpenImage(this, horizontal, entry.reader.page(horizontal))
+                    : store.openView(identifier, sequence, horizontal, vertical, null);
+            if (views == null) {
+                views = new HashMap<>();
+            }
+            views.put(key, v);
+        }
+        return v;
+    }
+
+    /** The histogram of this view's pixels (spec 5.2 step 1), computed once per file and page. */
     public int[] histogram(HistogramSource compute) throws ImageException {
-        int[] h = entry.histogram;
+        int[] h = entry.histograms.get(page);
         if (h == null) {
             h = compute.compute(this);
-            entry.histogram = h;
+            entry.histograms.put(page, h);
         }
         return h;
     }
@@ -47,6 +137,14 @@ public final class OpenImage implements AutoCloseable {
 
     @Override
     public void close() {
-        entry.release();
+        if (views != null) {
+            for (OpenImage v : views.values()) {
+                v.close();
+            }
+            views = null;
+        }
+        if (holdsEntry) {
+            entry.release();
+        }
     }
 }

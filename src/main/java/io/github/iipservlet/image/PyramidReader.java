@@ -1,6 +1,7 @@
 package io.github.iipservlet.image;
 
 import io.github.iipservlet.codec.NativeImage;
+import java.util.List;
 
 /**
  * Reads tiles and regions of one multi-resolution image file. Implementations are safe for
@@ -45,6 +46,27 @@ public interface PyramidReader extends AutoCloseable {
     default NativeImage readRegionNative(int level, int x, int y, int width, int height)
             throws ImageException {
         return null;
+    }
+
+    /**
+     * The pages of an image stack (spec 9.4), in file order; empty for a single image. Page i is
+     * read through {@link #page}.
+     */
+    default List<StackItem> stack() {
+        return List.of();
+    }
+
+    /**
+     * The reader of one page of a stack (page 0 is this reader). It shares this reader's file and
+     * is closed with it, never on its own.
+     *
+     * @throws ImageException NOT_FOUND for a page that does not exist
+     */
+    default PyramidReader page(int index) throws ImageException {
+        if (index == 0) {
+            return this;
+        }
+        throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent page: " + index);
     }
 
     @Override

@@ -56,7 +56,8 @@ public final class IipContextListener implements ServletContextListener {
                 LOG.info("FILESYSTEM_PREFIX is not set: serving the bundled samples");
             }
             ImagePaths paths = new ImagePaths(prefix, config.filesystemSuffix);
-            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, ImageFormats::open);
+            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, ImageFormats::open,
+                    config.filenamePattern);
             TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
                     : TileStore.NONE;
             ViewRenderer renderer = new ViewRenderer(tiles, new JpegEncoder(Version.SERVER), config.codecPassthrough,

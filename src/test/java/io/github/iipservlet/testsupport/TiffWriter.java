@@ -42,7 +42,7 @@ import org.w3c.dom.NodeList;
 public final class TiffWriter {
 
     public enum Photometric {
-        MINISWHITE(0), MINISBLACK(1), RGB(2), YCBCR_JPEG(6), CIELAB(8);
+        MINISWHITE(0), MINISBLACK(1), RGB(2), PALETTE(3), YCBCR_JPEG(6), CIELAB(8);
 
         final int code;
 
@@ -72,6 +72,41 @@ public final class TiffWriter {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A stack (an iipsrv multi-page TIFF, spec 9.4): one page per builder, each a top-level IFD
+     * with NewSubfileType 2 (page). Pages built with {@code subIfds(true)} keep their reduced
+     * levels in SubIFDs; others must have one level (a plain multi-page TIFF). Byte order and
+     * BigTIFF come from the first page.
+     */
+    public static List<Written> writeStack(Path out, Builder... pages) throws IOException {
+        Job first = new Job(pages[0]);
+        int headerPtr = first.writeHeader();
+        List<Written> written = new ArrayList<>();
+        List<List<Field>> top = new ArrayList<>();
+        for (Builder page : pages) {
+            if (page.order != pages[0].order || page.bigTiff != pages[0].bigTiff) {
+                throw new IllegalArgumentException("pages of one file share byte order and BigTIFF");
+            }
+            Job job = new Job(page, first.out);
+            job.mainSubfileType = 2;
+            Written w = job.render();
+            if (!page.subIfds && w.levelCount() > 1) {
+                throw new IllegalArgumentException("a page without SubIFDs has one level");
+            }
+            top.addAll(job.writeImage(w));
+            written.add(w);
+        }
+        first.chain(top, headerPtr);
+        Files.write(out, first.out.toArray());
+        return written;
+    }
+
+    /** The file name of one view of an image sequence (spec 9.5): stem, pattern, HHH_VVV, extension. */
+    public static String sequenceName(String stem, String pattern, int horizontal, int vertical, String extension) {
+        return String.format(java.util.Locale.ROOT, "%s%s%03d_%03d.%s", stem, pattern, horizontal, vertical,
+                extension);
     }
 
     private static final Map<String, Integer> TEXT_TAGS = Map.ofEntries(
@@ -105,6 +140,7 @@ public final class TiffWriter {
         private Double stonits;
         private byte[] icc;
         private int jpegQuality = 90;
+        private int[] colorMap;
         private PixelFunction pixels = TestImages::rgb;
 
         public Builder size(int w, int h) {
@@ -214,6 +250,17 @@ public final class TiffWriter {
             return this;
         }
 
+        /**
+         * A palette (Photometric 3, one channel of indices): the TIFF ColorMap, 16-bit values, all
+         * reds, then all greens, then all blues ({@code 3 << bits} entries).
+         */
+        public Builder palette(int[] map) {
+            colorMap = map.clone();
+            photometric = Photometric.PALETTE;
+            channels = 1;
+            return this;
+        }
+
         public Builder pixels(PixelFunction f) {
             pixels = f;
             return this;
@@ -284,17 +331,33 @@ public final class TiffWriter {
         final Photometric photometric;
         final Buf out;
         final int spp;
+        /** NewSubfileType of the full-resolution IFD: 0, or 2 for the pages of a stack. */
+        int mainSubfileType;
 
         Job(Builder b) {
+            this(b, new Buf(b.order));
+        }
+
+        /** A job writing into a file shared with other jobs (the pages of a stack). */
+        Job(Builder b, Buf out) {
             this.b = b;
             this.spp = b.channels;
             this.photometric = b.photometric != null ? b.photometric
                     : b.channels >= 3 ? (b.compression == Compression.JPEG ? Photometric.YCBCR_JPEG : Photometric.RGB)
                     : Photometric.MINISBLACK;
-            this.out = new Buf(b.order);
+            this.out = out;
         }
 
         Written write(Path path) throws IOException {
+            int headerPtr = writeHeader();
+            Written w = render();
+            chain(writeImage(w), headerPtr);
+            Files.write(path, out.toArray());
+            return w;
+        }
+
+        /** The levels' samples, quantised as they will be stored. */
+        Written render() {
             List<int[]> sizes = new ArrayList<>();
             List<double[]> data = new ArrayList<>();
             int w = b.width;
@@ -340,8 +403,11 @@ public final class TiffWriter {
                     data.add(next);
                 }
             }
+            return new Written(sizes, data, spp);
+        }
 
-            // header
+        /** The file header; returns where the first IFD's offset goes. */
+        int writeHeader() {
             if (b.order == ByteOrder.LITTLE_ENDIAN) {
                 out.u8('I');
                 out.u8('I');
@@ -361,7 +427,16 @@ public final class TiffWriter {
                 headerPtr = out.len;
                 out.u32(0);
             }
+            return headerPtr;
+        }
 
+        /**
+         * Writes the tiles of every level (and the SubIFDs holding the reduced levels when asked
+         * for); returns the fields of the top-level IFDs still to be written.
+         */
+        List<List<Field>> writeImage(Written written) throws IOException {
+            List<int[]> sizes = written.sizes;
+            List<double[]> data = written.data;
             List<List<Field>> ifds = new ArrayList<>();
             for (int l = 0; l < sizes.size(); l++) {
                 ifds.add(b.tiled ? writeLevel(l, sizes.get(l)[0], sizes.get(l)[1], data.get(l))
@@ -376,18 +451,19 @@ public final class TiffWriter {
                 }
                 List<Field> f0 = ifds.get(0);
                 f0.add(b.bigTiff ? longs8(330, subOffsets) : longs(330, subOffsets));
-                int[] res = writeIfd(f0);
-                patch(headerPtr, res[0]);
-            } else {
-                int prevNext = headerPtr;
-                for (List<Field> f : ifds) {
-                    int[] res = writeIfd(f);
-                    patch(prevNext, res[0]);
-                    prevNext = res[1];
-                }
+                return List.of(f0);
             }
-            Files.write(path, out.toArray());
-            return new Written(sizes, data, spp);
+            return ifds;
+        }
+
+        /** Writes top-level IFDs, each pointing to the next, the first from {@code headerPtr}. */
+        void chain(List<List<Field>> ifds, int headerPtr) {
+            int prevNext = headerPtr;
+            for (List<Field> f : ifds) {
+                int[] res = writeIfd(f);
+                patch(prevNext, res[0]);
+                prevNext = res[1];
+            }
         }
 
         private void patch(int at, long value) {
@@ -409,7 +485,7 @@ public final class TiffWriter {
 
         private List<Field> commonFields(int w, int h, int level) {
             List<Field> f = new ArrayList<>();
-            f.add(longs(254, new long[] {level == 0 ? 0 : 1}));
+            f.add(longs(254, new long[] {level == 0 ? mainSubfileType : 1}));
             f.add(longs(256, new long[] {w}));
             f.add(longs(257, new long[] {h}));
             f.add(shorts(258, repeat(b.bits, spp)));
@@ -450,6 +526,9 @@ public final class TiffWriter {
                 if (b.icc != null) {
                     f.add(new Field(34675, UNDEFINED, b.icc.length, b.icc));
                 }
+            }
+            if (b.colorMap != null) {
+                f.add(shorts(320, b.colorMap));
             }
             return f;
         }
@@ -534,6 +613,16 @@ public final class TiffWriter {
                         if (row[i] != 0) {
                             packed[i >> 3] |= (byte) (0x80 >>> (i & 7));
                         }
+                    }
+                    buf.bytes(packed);
+                    continue;
+                }
+                if (b.bits < 8) {
+                    // 2 or 4 bits, most significant first, each row padded to a byte
+                    byte[] packed = new byte[(rowLen * b.bits + 7) / 8];
+                    for (int i = 0; i < rowLen; i++) {
+                        int bit = i * b.bits;
+                        packed[bit >> 3] |= (byte) (((int) row[i]) << (8 - b.bits - (bit & 7)));
                     }
                     buf.bytes(packed);
                     continue;

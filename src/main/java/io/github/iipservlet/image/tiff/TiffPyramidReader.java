@@ -16,6 +16,7 @@ import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.SampleType;
+import io.github.iipservlet.image.StackItem;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
@@ -76,6 +77,7 @@ public final class TiffPyramidReader implements PyramidReader {
     private static final int TILE_OFFSETS = 324;
     private static final int TILE_BYTE_COUNTS = 325;
     private static final int SUB_IFDS = 330;
+    private static final int COLOR_MAP = 320;
     private static final int SAMPLE_FORMAT = 339;
     private static final int S_MIN_SAMPLE_VALUE = 340;
     private static final int S_MAX_SAMPLE_VALUE = 341;
@@ -120,18 +122,42 @@ public final class TiffPyramidReader implements PyramidReader {
         /** SOI (+ Adobe marker) + JPEGTables without its SOI and EOI; null unless JPEG. */
         byte[] jpegPrefix;
         boolean passThroughAllowed;
+        /** Palette images: RGB of each index, 3 bytes per entry; null otherwise. */
+        byte[] palette;
     }
 
     private final FileChannel channel;
     private final ImageInfo info;
     private final LevelData[] levels;
     private final boolean bigEndian;
+    /** The pages of a stack, shared by the readers of all its pages; null for a single image. */
+    private final Pages pages;
+    /** Only the reader of page 0 closes the file; the other pages' readers share it. */
+    private final boolean ownsChannel;
 
-    private TiffPyramidReader(FileChannel channel, ImageInfo info, LevelData[] levels, boolean bigEndian) {
+    /** A stack's items and, per page, its reader or the reason it cannot be read. */
+    private static final class Pages {
+        final List<StackItem> items;
+        final Object[] readers;
+
+        Pages(List<StackItem> items, int count) {
+            this.items = items;
+            this.readers = new Object[count];
+        }
+    }
+
+    /** One page's levels and what the protocols see of it. */
+    private record Pyramid(ImageInfo info, LevelData[] levels) {
+    }
+
+    private TiffPyramidReader(FileChannel channel, Pyramid pyramid, boolean bigEndian, Pages pages,
+            boolean ownsChannel) {
         this.channel = channel;
-        this.info = info;
-        this.levels = levels;
+        this.info = pyramid.info;
+        this.levels = pyramid.levels;
         this.bigEndian = bigEndian;
+        this.pages = pages;
+        this.ownsChannel = ownsChannel;
     }
 
     /** Opens a tiled TIFF; parses all IFDs once. */
@@ -162,9 +188,16 @@ public final class TiffPyramidReader implements PyramidReader {
             try (FileImageInputStream in = new FileImageInputStream(file.toFile())) {
                 root = new TIFFReader().read(in);
             }
-            Directory ifd0 = root instanceof CompoundDirectory c ? c.getDirectory(0) : root;
-            TiffPyramidReader reader = build(channel, root, ifd0, bigEndian, lastModified);
-            LOG.debug("Opened {}: {} levels", file, reader.levels.length);
+            List<Directory> top = new ArrayList<>();
+            if (root instanceof CompoundDirectory c) {
+                for (int i = 0; i < c.directoryCount(); i++) {
+                    top.add(c.getDirectory(i));
+                }
+            } else {
+                top.add(root);
+            }
+            TiffPyramidReader reader = build(channel, top, bigEndian, lastModified);
+            LOG.debug("Opened {}: {} levels, {} stack pages", file, reader.levels.length, reader.stack().size());
             return reader;
         } catch (ImageException e) {
             closeQuietly(channel);
@@ -177,54 +210,124 @@ public final class TiffPyramidReader implements PyramidReader {
         }
     }
 
-    private static TiffPyramidReader build(FileChannel channel, Directory root, Directory ifd0, boolean bigEndian,
+    /**
+     * Finds the pyramid (spec 9.2) or the stack of pyramids (spec 9.4) in the top-level IFDs:
+     * <ul>
+     * <li>a first IFD with reduced-resolution SubIFDs is a SubIFD pyramid; when it is also a page
+     * (NewSubfileType 2), every top-level page is a stack page with its own SubIFD levels;</li>
+     * <li>a first IFD that is a page, followed by one of exactly its size, starts a stack of
+     * single-level pages (a plain multi-page TIFF);</li>
+     * <li>otherwise every later tiled top-level IFD is a further level (untiled thumbnails and
+     * labels are skipped), largest first.</li>
+     * </ul>
+     */
+    private static TiffPyramidReader build(FileChannel channel, List<Directory> top, boolean bigEndian,
             long lastModified) throws ImageException {
-        if (ifd0.getEntryById(TILE_WIDTH) == null || ifd0.getEntryById(TILE_LENGTH) == null) {
+        Directory ifd0 = top.get(0);
+        if (!hasTiles(ifd0)) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image is not tiled");
         }
-        List<Directory> dirs = new ArrayList<>();
-        dirs.add(ifd0);
-        Object subs = value(ifd0, SUB_IFDS);
-        List<Directory> subLevels = new ArrayList<>();
-        if (subs instanceof IFD[] arr) {
-            for (IFD d : arr) {
-                if (intValue(d, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(d)) {
-                    subLevels.add(d);
+        List<Directory> subLevels = reducedSubIfds(ifd0);
+        boolean subIfdPyramid = !subLevels.isEmpty();
+        boolean stack = isPage(ifd0) && (subIfdPyramid || top.size() > 1 && sameSize(ifd0, top.get(1)));
+        if (!stack) {
+            List<Directory> dirs = new ArrayList<>();
+            dirs.add(ifd0);
+            if (subIfdPyramid) {
+                dirs.addAll(subLevels);
+            } else {
+                for (int i = 1; i < top.size(); i++) {
+                    if (isTiled(top.get(i))) {
+                        dirs.add(top.get(i));
+                    }
                 }
             }
-        } else if (subs instanceof IFD d && intValue(d, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(d)) {
-            subLevels.add(d);
+            return new TiffPyramidReader(channel, pyramid(dirs, lastModified), bigEndian, null, true);
         }
-        if (!subLevels.isEmpty()) {
-            dirs.addAll(subLevels);
-        } else if (root instanceof CompoundDirectory c) {
-            for (int i = 1; i < c.directoryCount(); i++) {
-                Directory d = c.getDirectory(i);
-                if (isTiled(d)) {
-                    dirs.add(d);
-                }
+        List<Directory> pageDirs = new ArrayList<>();
+        List<StackItem> items = new ArrayList<>();
+        for (Directory d : top) {
+            if (isPage(d)) {
+                pageDirs.add(d);
+                String name = text(value(d, DOCUMENT_NAME));
+                double[] scale = numbers(value(d, STONITS));
+                items.add(new StackItem(name == null ? "" : name, scale.length > 0 ? scale[0] : 1));
             }
         }
+        Pages pages = new Pages(List.copyOf(items), pageDirs.size());
+        for (int i = 0; i < pageDirs.size(); i++) {
+            Directory d = pageDirs.get(i);
+            try {
+                if (!hasTiles(d)) {
+                    throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image page " + i + " is not tiled");
+                }
+                List<Directory> dirs = new ArrayList<>();
+                dirs.add(d);
+                if (subIfdPyramid) {
+                    dirs.addAll(reducedSubIfds(d));
+                }
+                pages.readers[i] = new TiffPyramidReader(channel, pyramid(dirs, lastModified), bigEndian, pages,
+                        i == 0);
+            } catch (ImageException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                // One damaged page must not hide the others: it fails when it is asked for.
+                pages.readers[i] = e;
+            }
+        }
+        return (TiffPyramidReader) pages.readers[0];
+    }
 
+    private static boolean isPage(Directory d) {
+        return intValue(d, NEW_SUBFILE_TYPE, 0) == 2;
+    }
+
+    private static boolean sameSize(Directory a, Directory b) {
+        return intValue(a, IMAGE_WIDTH, -1) == intValue(b, IMAGE_WIDTH, -2)
+                && intValue(a, IMAGE_LENGTH, -1) == intValue(b, IMAGE_LENGTH, -2);
+    }
+
+    private static boolean hasTiles(Directory d) {
+        return d.getEntryById(TILE_WIDTH) != null && d.getEntryById(TILE_LENGTH) != null;
+    }
+
+    /** The tiled SubIFDs of an IFD that are reduced-resolution versions of it (NewSubfileType 1). */
+    private static List<Directory> reducedSubIfds(Directory d) {
+        Object subs = value(d, SUB_IFDS);
+        List<Directory> out = new ArrayList<>();
+        if (subs instanceof IFD[] arr) {
+            for (IFD sub : arr) {
+                if (intValue(sub, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(sub)) {
+                    out.add(sub);
+                }
+            }
+        } else if (subs instanceof IFD sub && intValue(sub, NEW_SUBFILE_TYPE, 0) == 1 && isTiled(sub)) {
+            out.add(sub);
+        }
+        return out;
+    }
+
+    /** One pyramid from its level IFDs (the first is full resolution and carries the metadata). */
+    private static Pyramid pyramid(List<Directory> dirs, long lastModified) throws ImageException {
+        Directory ifd0 = dirs.get(0);
         LevelData[] levels = new LevelData[dirs.size()];
         for (int i = 0; i < levels.length; i++) {
             levels[i] = parseLevel(dirs.get(i));
         }
         LevelData first = levels[0];
         int photometric = first.photometric;
-        int bits = first.bits;
+        // Palette images are served expanded to 8-bit RGB.
+        int bits = first.palette != null ? 8 : first.bits;
         int channels = first.outChannels;
         ColourSpace cs;
         if (photometric == PHOTO_CIELAB) {
             cs = ColourSpace.CIELAB;
         } else if (photometric == PHOTO_MINISBLACK || photometric == PHOTO_MINISWHITE) {
             cs = bits == 1 ? ColourSpace.BINARY : ColourSpace.GREYSCALE;
-        } else if (photometric == PHOTO_PALETTE) {
-            cs = ColourSpace.GREYSCALE; // indices only; no palette expansion yet
         } else {
             cs = channels == 1 ? ColourSpace.GREYSCALE : ColourSpace.SRGB;
         }
-
         double defaultMax;
         if (first.sampleType == SampleType.FLOAT) {
             defaultMax = 1.0;
@@ -239,8 +342,11 @@ public final class TiffPyramidReader implements PyramidReader {
         } else {
             defaultMax = 0;
         }
-        double[] min = perChannel(numbers(value(ifd0, S_MIN_SAMPLE_VALUE)), channels, 0);
-        double[] max = perChannel(numbers(value(ifd0, S_MAX_SAMPLE_VALUE)), channels, defaultMax);
+        // A palette image's SMin/SMaxSampleValue describe its indices, not the colours served.
+        boolean palette = first.palette != null;
+        double[] min = perChannel(palette ? new double[0] : numbers(value(ifd0, S_MIN_SAMPLE_VALUE)), channels, 0);
+        double[] max = perChannel(palette ? new double[0] : numbers(value(ifd0, S_MAX_SAMPLE_VALUE)), channels,
+                defaultMax);
 
         Map<String, String> metadata = new HashMap<>();
         putText(metadata, "creator", value(ifd0, ARTIST));
@@ -271,7 +377,7 @@ public final class TiffPyramidReader implements PyramidReader {
         }
         ImageInfo info = new ImageInfo("tiff", levelList, channels, bits, first.sampleType, cs, min, max, metadata,
                 xres.length > 0 ? xres[0] : 0, yres.length > 0 ? yres[0] : 0, iipUnit, iccProfile, lastModified);
-        return new TiffPyramidReader(channel, info, levels, bigEndian);
+        return new Pyramid(info, levels);
     }
 
     private static LevelData parseLevel(Directory d) throws ImageException {
@@ -303,6 +409,10 @@ public final class TiffPyramidReader implements PyramidReader {
         }
         if (l.bits != 1 && l.bits != 8 && l.samplesInTile > 1 && l.bits < 8) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported bits per sample: " + l.bits);
+        }
+        if (l.photometric == PHOTO_PALETTE) {
+            l.palette = palette(d, l);
+            l.outChannels = 3;
         }
         switch (l.compression) {
             case 1, 5, 7, 8, 32946 -> { }
@@ -348,6 +458,35 @@ public final class TiffPyramidReader implements PyramidReader {
             l.passThroughAllowed = photoOk && channelsOk && !subsampledRgb && planar == 1;
         }
         return l;
+    }
+
+    /**
+     * The ColorMap of a palette image as 8-bit RGB per index. iipsrv serves palette images as their
+     * raw indices (grey noise to a viewer); expanding them is a deliberate improvement. ColorMap
+     * entries are 16-bit (65535 = full); files whose entries all fit in 8 bits were written by
+     * tools that stored 8-bit values, and libtiff reads those as they are, so we do too.
+     */
+    private static byte[] palette(Directory d, LevelData l) throws ImageException {
+        if (l.samplesInTile != 1 || l.bits > 8 || l.sampleType != SampleType.UNSIGNED_INT || l.compression == 7) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported palette image");
+        }
+        double[] map = numbers(value(d, COLOR_MAP));
+        int entries = 1 << l.bits;
+        if (map.length < 3 * entries) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: palette image without a full ColorMap");
+        }
+        boolean eightBit = true;
+        for (int i = 0; i < 3 * entries; i++) {
+            eightBit &= map[i] <= 255;
+        }
+        byte[] rgb = new byte[3 * entries];
+        for (int i = 0; i < entries; i++) {
+            for (int c = 0; c < 3; c++) {
+                int v = (int) map[c * entries + i];
+                rgb[3 * i + c] = (byte) (eightBit ? v : (v + 128) / 257);
+            }
+        }
+        return rgb;
     }
 
     @Override
@@ -496,6 +635,9 @@ public final class TiffPyramidReader implements PyramidReader {
         int spp = l.samplesInTile;
         int bits = l.bits;
         boolean minIsWhite = l.photometric == PHOTO_MINISWHITE;
+        if (l.palette != null) {
+            return expandPalette(l, data, tw, th, rowBytes, outW, outH);
+        }
         if (bits == 8) {
             if (l.predictor == 2) {
                 undoBytePredictor(data, tw, th, spp, rowBytes);
@@ -622,6 +764,28 @@ public final class TiffPyramidReader implements PyramidReader {
             }
         }
         return new PixelBlock(outW, outH, spp, 16, SampleType.UNSIGNED_INT, out);
+    }
+
+    /** The indices of a palette tile (1 to 8 bits) looked up as 8-bit RGB. */
+    private static PixelBlock expandPalette(LevelData l, byte[] data, int tw, int th, int rowBytes, int outW,
+            int outH) {
+        if (l.bits == 8 && l.predictor == 2) {
+            undoBytePredictor(data, tw, th, 1, rowBytes);
+        }
+        byte[] lut = l.palette;
+        byte[] out = new byte[outW * outH * 3];
+        int o = 0;
+        for (int y = 0; y < outH; y++) {
+            long bitPos = (long) y * rowBytes * 8;
+            for (int x = 0; x < outW; x++) {
+                int index = l.bits == 8 ? data[y * rowBytes + x] & 0xff : readBits(data, bitPos, l.bits);
+                bitPos += l.bits;
+                out[o++] = lut[3 * index];
+                out[o++] = lut[3 * index + 1];
+                out[o++] = lut[3 * index + 2];
+            }
+        }
+        return PixelBlock.ofBytes(outW, outH, 3, out);
     }
 
     private static int readBits(byte[] data, long bitPos, int bits) {
@@ -978,8 +1142,30 @@ public final class TiffPyramidReader implements PyramidReader {
     }
 
     @Override
+    public List<StackItem> stack() {
+        return pages == null ? List.of() : pages.items;
+    }
+
+    @Override
+    public PyramidReader page(int index) throws ImageException {
+        if (pages == null) {
+            return PyramidReader.super.page(index);
+        }
+        if (index < 0 || index >= pages.readers.length) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent page: " + index);
+        }
+        Object page = pages.readers[index];
+        if (page instanceof ImageException e) {
+            throw new ImageException(e.kind(), e.getMessage(), e);
+        }
+        return (PyramidReader) page;
+    }
+
+    @Override
     public void close() {
-        closeQuietly(channel);
+        if (ownsChannel) {
+            closeQuietly(channel);
+        }
     }
 
     private static void closeQuietly(FileChannel ch) {
@@ -1066,6 +1252,13 @@ public final class TiffPyramidReader implements PyramidReader {
             out[c] = values.length == 0 ? dflt : values.length > c ? values[c] : values[0];
         }
         return out;
+    }
+
+    /** A text tag's value without trailing NULs, or null when absent or empty. */
+    private static String text(Object v) {
+        Map<String, String> one = new HashMap<>(1);
+        putText(one, "v", v);
+        return one.get("v");
     }
 
     private static void putText(Map<String, String> metadata, String key, Object v) {

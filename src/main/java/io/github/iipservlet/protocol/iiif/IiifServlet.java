@@ -66,7 +66,9 @@ public final class IiifServlet extends HttpServlet {
                 HttpReplies.notFound(response, "IIIF: no such image");
                 return;
             }
-            try (OpenImage image = services.images().open(PercentDecoding.decode(iiif.identifier()))) {
+            try (OpenImage opened = services.images().open(PercentDecoding.decode(iiif.identifier()))) {
+                // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (spec 8.1.5).
+                OpenImage image = opened.view(iiif.page(), 90);
                 if (HttpReplies.notModified(request, image)) {
                     HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
                     return;

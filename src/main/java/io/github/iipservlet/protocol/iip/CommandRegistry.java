@@ -13,6 +13,8 @@ final class CommandRegistry {
             Map.entry("CVT", new Cvt()),
             Map.entry("QLT", new Qlt()),
             Map.entry("SDS", new Sds()),
+            Map.entry("SPECTRA", new Spectra()),
+            Map.entry("PFL", new Pfl()),
             Map.entry("LYR", new Lyr()),
             Map.entry("MINMAX", new MinMax()),
             Map.entry("CNT", new Cnt()),

@@ -15,7 +15,7 @@ import io.github.iipservlet.protocol.ViewGeometry;
 final class Cvt implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException {
-        OpenImage image = session.requireImage("");
+        OpenImage image = session.requireView("");
         if (image == null) {
             return;
         }

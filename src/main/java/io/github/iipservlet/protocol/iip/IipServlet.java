@@ -50,6 +50,8 @@ public final class IipServlet extends HttpServlet {
         } catch (IipStop stop) {
             if (stop.reply == IipStop.Reply.NOT_MODIFIED) {
                 HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
+            } else if (stop.reply == IipStop.Reply.BAD_REQUEST) {
+                HttpReplies.text(response, HttpServletResponse.SC_BAD_REQUEST, stop.getMessage());
             } else {
                 LOG.debug("generic failure for {}: {}", parsed.requestString(), stop.getMessage());
                 Advert.send(response);

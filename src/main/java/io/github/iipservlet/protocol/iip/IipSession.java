@@ -69,6 +69,15 @@ final class IipSession implements AutoCloseable {
         this.jpegQuality = services.config().jpegQuality;
     }
 
+    /**
+     * The view of the open image that the SDS angles select (a stack page or a sequence file, spec
+     * 9.4 and 9.5), or queues IIP error 1 3 with {@code argument} and returns null.
+     */
+    OpenImage requireView(String argument) throws ImageException {
+        OpenImage base = requireImage(argument);
+        return base == null ? null : base.view(horizontalAngle, verticalAngle);
+    }
+
     /** The open image, or queues IIP error 1 3 with {@code argument} and returns null. */
     OpenImage requireImage(String argument) {
         if (image == null) {

@@ -2,10 +2,11 @@ package io.github.iipservlet.protocol.iip;
 
 /**
  * Ends a request before its remaining commands run, with a reply other than the normal one: 304
- * Not Modified, or iipsrv's generic failure (the banner page).
+ * Not Modified, iipsrv's generic failure (the banner page), or a 400 whose text is the message
+ * (iipsrv's invalid_argument, spec 2.4).
  */
 final class IipStop extends Exception {
-    enum Reply { NOT_MODIFIED, GENERIC_FAILURE }
+    enum Reply { NOT_MODIFIED, GENERIC_FAILURE, BAD_REQUEST }
 
     final Reply reply;
 

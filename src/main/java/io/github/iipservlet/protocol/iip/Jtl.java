@@ -18,7 +18,7 @@ final class Jtl implements IipCommand {
     }
 
     static void sendTile(IipSession session, int resolution, int tile) throws ImageException, IipStop {
-        OpenImage image = session.requireImage("");
+        OpenImage image = session.requireView("");
         if (image == null) {
             return;
         }

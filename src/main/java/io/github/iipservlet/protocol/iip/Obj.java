@@ -2,7 +2,9 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
+import io.github.iipservlet.image.StackItem;
 import io.github.iipservlet.protocol.JsonStrings;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -63,8 +65,8 @@ final class Obj implements IipCommand {
             case "tile-size" -> lines.add("Tile-size:" + info.levels.get(0).tileWidth() + " "
                     + info.levels.get(0).tileHeight());
             case "bits-per-channel" -> lines.add("Bits-per-channel:" + info.bitsPerSample);
-            case "horizontal-views" -> lines.add("Horizontal-views:0");
-            case "vertical-views" -> lines.add("Vertical-views:90");
+            case "horizontal-views" -> lines.add("Horizontal-views:" + views(session.image.horizontalViews()));
+            case "vertical-views" -> lines.add("Vertical-views:" + views(session.image.verticalViews()));
             case "min-max-sample-values" -> {
                 StringBuilder b = new StringBuilder("Min-Max-sample-values:");
                 for (int c = 0; c < info.channels; c++) {
@@ -92,6 +94,11 @@ final class Obj implements IipCommand {
             }
             case "stack" -> {
                 // Single images are not stacks: iipsrv adds nothing.
+                List<StackItem> stack = session.image.stack();
+                if (!stack.isEmpty()) {
+                    session.objectContentType = "application/json";
+                    lines.add(stackJson(stack));
+                }
             }
             case "summary-info" -> {
                 for (String key : new String[] {"rights", "description", "creator", "date", "software"}) {
@@ -118,6 +125,26 @@ final class Obj implements IipCommand {
                 }
             }
         }
+    }
+
+    private static String views(List<Integer> angles) {
+        StringBuilder b = new StringBuilder();
+        for (int a : angles) {
+            b.append(b.length() == 0 ? "" : " ").append(a);
+        }
+        return b.toString();
+    }
+
+    /** iipsrv's layout of OBJ=stack (spec 3.2), with the names JSON-escaped. */
+    private static String stackJson(List<StackItem> stack) {
+        StringBuilder b = new StringBuilder("[ ");
+        for (int i = 0; i < stack.size(); i++) {
+            StackItem item = stack.get(i);
+            b.append("\n\t{\n\t\t\"id\": ").append(i).append(",\n\t\t\"name\": \"").append(JsonStrings.escape(item.name()))
+                    .append("\",\n\t\t\"scale\": ").append(CFormat.g(item.scale(), 9)).append("\n\t},");
+        }
+        b.setLength(b.length() - 1);
+        return b.append("\n]").toString();
     }
 
     private static String maxSize(IipSession session, ImageInfo info) {

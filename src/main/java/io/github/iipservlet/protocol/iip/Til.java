@@ -20,7 +20,7 @@ final class Til implements IipCommand {
 
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop {
-        OpenImage image = session.requireImage("");
+        OpenImage image = session.requireView("");
         if (image == null) {
             return;
         }
