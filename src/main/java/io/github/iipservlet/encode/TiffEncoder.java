@@ -21,7 +21,6 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import java.util.regex.Pattern;
 import java.util.zip.Deflater;
 import javax.imageio.IIOImage;
@@ -30,8 +29,6 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.metadata.IIOInvalidTreeException;
 import javax.imageio.metadata.IIOMetadata;
-import javax.imageio.spi.IIORegistry;
-import javax.imageio.spi.ImageWriterSpi;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
@@ -72,7 +69,7 @@ public final class TiffEncoder implements ImageEncoder {
     private static final int TAG_DOCUMENT_NAME = 269;
     private static final int TAG_PAGE_NAME = 285;
     private static final Pattern TIFF_DATE = Pattern.compile("\\d{4}:\\d\\d:\\d\\d \\d\\d:\\d\\d:\\d\\d");
-    private static final ThreadLocal<ImageWriter> WRITERS = new ThreadLocal<>();
+    private static final WriterPool WRITERS = new WriterPool(WRITER);
 
     private final String software;
     private final JpegEncoder jpeg = new JpegEncoder(null);
@@ -152,7 +149,7 @@ public final class TiffEncoder implements ImageEncoder {
         }
 
         BufferedImage image = image(block, w, h, ch, sixteen, alpha);
-        ImageWriter writer = writer();
+        ImageWriter writer = WRITERS.take();
         TIFFImageWriteParam param = (TIFFImageWriteParam) writer.getDefaultWriteParam();
         switch (compression) {
             case LZW -> {
@@ -179,7 +176,7 @@ public final class TiffEncoder implements ImageEncoder {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            writer.reset();
+            WRITERS.give(writer);
         }
         return out.toByteArray();
     }
@@ -349,35 +346,5 @@ public final class TiffEncoder implements ImageEncoder {
             bits += s;
         }
         return (bits * width + 7) / 8;
-    }
-
-    private static ImageWriter writer() {
-        ImageWriter w = WRITERS.get();
-        if (w == null) {
-            try {
-                w = Spi.INSTANCE.createWriterInstance();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            WRITERS.set(w);
-        }
-        return w;
-    }
-
-    /** The writer's provider, looked up once by the writer's class name. */
-    private static final class Spi {
-        static final ImageWriterSpi INSTANCE = find();
-
-        private static ImageWriterSpi find() {
-            Iterator<ImageWriterSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageWriterSpi.class,
-                    true);
-            while (it.hasNext()) {
-                ImageWriterSpi candidate = it.next();
-                if (WRITER.equals(candidate.getPluginClassName())) {
-                    return candidate;
-                }
-            }
-            throw new IllegalStateException("TIFF writer " + WRITER + " not registered");
-        }
     }
 }

@@ -13,12 +13,9 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
-import javax.imageio.spi.IIORegistry;
-import javax.imageio.spi.ImageWriterSpi;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -44,7 +41,7 @@ public final class WebpEncoder implements ImageEncoder {
             false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
     private static final ColorModel RGBA = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), true,
             false, Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
-    private static final ThreadLocal<ImageWriter> WRITERS = new ThreadLocal<>();
+    private static final WriterPool WRITERS = new WriterPool(WRITER_SPI);
 
     @Override
     public String mimeType() {
@@ -101,7 +98,7 @@ public final class WebpEncoder implements ImageEncoder {
                 outCh, alpha ? new int[] {0, 1, 2, 3} : new int[] {0, 1, 2}, null);
         BufferedImage image = new BufferedImage(alpha ? RGBA : RGB, raster, false, null);
 
-        ImageWriter writer = writer();
+        ImageWriter writer = WRITERS.take();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
         int q = Math.max(-1, Math.min(100, quality));
@@ -121,7 +118,7 @@ public final class WebpEncoder implements ImageEncoder {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            writer.reset();
+            WRITERS.give(writer);
         }
         byte[] webp = out.toByteArray();
         byte[] icc = IccEmbedding.forChannels(metadata, outCh);
@@ -203,35 +200,5 @@ public final class WebpEncoder implements ImageEncoder {
         b[off] = (byte) v;
         b[off + 1] = (byte) (v >> 8);
         b[off + 2] = (byte) (v >> 16);
-    }
-
-    private static ImageWriter writer() {
-        ImageWriter w = WRITERS.get();
-        if (w == null) {
-            try {
-                w = Spi.INSTANCE.createWriterInstance();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            WRITERS.set(w);
-        }
-        return w;
-    }
-
-    /** The writer's provider, looked up once by class name. */
-    private static final class Spi {
-        static final ImageWriterSpi INSTANCE = find();
-
-        private static ImageWriterSpi find() {
-            Iterator<ImageWriterSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageWriterSpi.class,
-                    true);
-            while (it.hasNext()) {
-                ImageWriterSpi candidate = it.next();
-                if (candidate.getClass().getName().equals(WRITER_SPI)) {
-                    return candidate;
-                }
-            }
-            throw new IllegalStateException("WebP writer " + WRITER_SPI + " not registered");
-        }
     }
 }

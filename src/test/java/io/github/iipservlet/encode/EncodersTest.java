@@ -155,6 +155,29 @@ class EncodersTest {
     }
 
     @Test
+    void encodersAreSafeToShareBetweenThreads() throws Exception {
+        Encoders encoders = new Encoders("s", new JpegEncoder("s"), 65536, "");
+        PixelBlock block = PixelBlock.ofBytes(64, 48, 3, bytes(64 * 48 * 3));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (OutputFormat f : new OutputFormat[] {OutputFormat.PNG, OutputFormat.WEBP, OutputFormat.TIFF}) {
+                ImageEncoder e = encoders.forFormat(f);
+                int q = Encoders.defaultQuality(f, ServerConfig.defaults());
+                byte[] reference = e.encode(block, q, OutputMetadata.NONE);
+                List<java.util.concurrent.Future<byte[]>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    results.add(pool.submit(() -> e.encode(block, q, OutputMetadata.NONE)));
+                }
+                for (var r : results) {
+                    assertArrayEquals(reference, r.get(), f.name());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void qltIsClampedByEachEncoder() {
         ServerConfig config = ServerConfig.defaults();
         assertEquals(75, Encoders.quality(OutputFormat.JPEG, config, null, 2));
