@@ -1,7 +1,7 @@
 package io.github.iipservlet.protocol;
 
-import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.Version;
+import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.ImageEncoder;
