@@ -3,8 +3,9 @@ package io.github.iipservlet.encode;
 import io.github.iipservlet.image.PixelBlock;
 
 /**
- * An output encoder (spec 10). Implementations take 8-bit interleaved blocks as produced by
- * {@link io.github.iipservlet.process.Pipeline} and must be safe to call from many threads.
+ * An output encoder (spec 10). Implementations take interleaved blocks as produced by
+ * {@link io.github.iipservlet.process.Pipeline} (8-bit) or, where {@link #keepsSixteenBit()} says
+ * so, 16-bit unsigned blocks, and must be safe to call from many threads.
  */
 public interface ImageEncoder {
 
@@ -14,16 +15,34 @@ public interface ImageEncoder {
     /** File suffix without the dot, e.g. {@code jpg}. */
     String suffix();
 
-    /** Most channels the format accepts (the pipeline's {@code maxChannels}). */
+    /**
+     * Most channels the format accepts (the pipeline's {@code maxChannels}). 3 means JPEG's rule
+     * (2 channels become 1); 4 keeps grey+alpha and RGBA.
+     */
     int maxChannels();
+
+    /** True when the encoder writes 16-bit samples as they are (PNG, TIFF). */
+    default boolean keepsSixteenBit() {
+        return false;
+    }
 
     /**
      * Encodes the block.
+     *
+     * @param quality  format-specific quality setting, already in the format's range
+     * @param metadata resolution, ICC profile and text to write where the format allows
+     */
+    byte[] encode(PixelBlock block, int quality, OutputMetadata metadata);
+
+    /**
+     * Encodes the block with a resolution only.
      *
      * @param quality        format-specific quality setting
      * @param dpiX           horizontal resolution in pixels per unit (0 = unknown)
      * @param dpiY           vertical resolution in pixels per unit (0 = unknown)
      * @param resolutionUnit 0 none, 1 inch, 2 centimetre (iipsrv's numbering)
      */
-    byte[] encode(PixelBlock eightBit, int quality, double dpiX, double dpiY, int resolutionUnit);
+    default byte[] encode(PixelBlock eightBit, int quality, double dpiX, double dpiY, int resolutionUnit) {
+        return encode(eightBit, quality, OutputMetadata.resolution(dpiX, dpiY, resolutionUnit));
+    }
 }

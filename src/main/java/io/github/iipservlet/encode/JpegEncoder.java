@@ -30,8 +30,9 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  *
  * <p>The pixels are wrapped without copying (interleaved byte raster, band offsets 0,1,2, sRGB
  * {@link ComponentColorModel}). The writer emits its default JFIF APP0; the density and unit bytes
- * are then patched in the output and a COM segment holding the comment is spliced in right after
- * APP0, so no metadata tree is built per call.
+ * are then patched in the output and a COM segment holding the comment, then the ICC profile's
+ * APP2 {@code ICC_PROFILE} segments, are spliced in right after APP0, so no metadata tree is built
+ * per call.
  */
 public final class JpegEncoder implements ImageEncoder {
 
@@ -81,7 +82,7 @@ public final class JpegEncoder implements ImageEncoder {
     }
 
     @Override
-    public byte[] encode(PixelBlock eightBit, int quality, double dpiX, double dpiY, int resolutionUnit) {
+    public byte[] encode(PixelBlock eightBit, int quality, OutputMetadata metadata) {
         int ch = eightBit.channels;
         if (ch != 1 && ch != 3) {
             throw new IllegalArgumentException("JPEG takes 1 or 3 channels, not " + ch);
@@ -94,7 +95,7 @@ public final class JpegEncoder implements ImageEncoder {
         int q = Math.max(1, Math.min(100, quality));
         byte[] turbo = TurboJpeg.encode(bytes, w, h, ch, q);
         if (turbo != null) {
-            return finish(turbo, turbo.length, dpiX, dpiY, resolutionUnit);
+            return finish(turbo, turbo.length, metadata, ch);
         }
         DataBufferByte db = new DataBufferByte(bytes, w * h * ch);
         WritableRaster raster = Raster.createInterleavedRaster(db, w, h, w * ch, ch, ch == 3 ? RGB_OFFSETS
@@ -118,17 +119,80 @@ public final class JpegEncoder implements ImageEncoder {
         } finally {
             writer.setOutput(null);
         }
-        return finish(out.array(), out.size(), dpiX, dpiY, resolutionUnit);
+        return finish(out.array(), out.size(), metadata, ch);
     }
 
     /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
     public byte[] encode(io.github.iipservlet.codec.NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
-        byte[] jpeg = TurboJpeg.encode(image, Math.max(1, Math.min(100, quality)));
-        return finish(jpeg, jpeg.length, dpiX, dpiY, resolutionUnit);
+        return encode(image, quality, OutputMetadata.resolution(dpiX, dpiY, resolutionUnit));
     }
 
-    /** Patches JFIF density/units and splices the COM segment after APP0, in one copy. */
-    byte[] finish(byte[] jpeg, int length, double dpiX, double dpiY, int unit) {
+    /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
+    public byte[] encode(io.github.iipservlet.codec.NativeImage image, int quality, OutputMetadata metadata) {
+        byte[] jpeg = TurboJpeg.encode(image, Math.max(1, Math.min(100, quality)));
+        return finish(jpeg, jpeg.length, metadata, image.channels);
+    }
+
+    /**
+     * A stored JPEG tile sent as it is (codec pass-through) with the ICC profile's APP2 segments
+     * inserted after SOI, as iipsrv injects them; the stream itself is unchanged. Returns the
+     * stream as given when there is no profile for it.
+     */
+    public static byte[] withIccProfile(byte[] jpeg, byte[] icc, int channels) {
+        if (!IccEmbedding.fits(icc, channels) || jpeg.length < 4 || (jpeg[0] & 0xff) != 0xFF
+                || (jpeg[1] & 0xff) != 0xD8) {
+            return jpeg;
+        }
+        byte[] app2 = iccSegments(icc);
+        byte[] result = new byte[jpeg.length + app2.length];
+        System.arraycopy(jpeg, 0, result, 0, 2);
+        System.arraycopy(app2, 0, result, 2, app2.length);
+        System.arraycopy(jpeg, 2, result, 2 + app2.length, jpeg.length - 2);
+        return result;
+    }
+
+    /** Largest profile part in one APP2 segment: 65535 minus the length field and the 14-byte header. */
+    private static final int ICC_CHUNK = 65519;
+    private static final byte[] ICC_SIGNATURE = "ICC_PROFILE\0".getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * The profile as APP2 segments (ICC.1 Annex B.4: "ICC_PROFILE\0", sequence number from 1,
+     * segment count, then at most 65519 bytes of the profile), or an empty array for null.
+     */
+    static byte[] iccSegments(byte[] icc) {
+        if (icc == null || icc.length == 0) {
+            return new byte[0];
+        }
+        int count = (icc.length + ICC_CHUNK - 1) / ICC_CHUNK;
+        if (count > 255) {
+            // More than the 255 segments the numbering allows: not embeddable in JPEG.
+            return new byte[0];
+        }
+        byte[] out = new byte[icc.length + count * (4 + ICC_SIGNATURE.length + 2)];
+        int pos = 0;
+        for (int i = 0; i < count; i++) {
+            int part = Math.min(ICC_CHUNK, icc.length - i * ICC_CHUNK);
+            int len = 2 + ICC_SIGNATURE.length + 2 + part;
+            out[pos++] = (byte) 0xFF;
+            out[pos++] = (byte) 0xE2;
+            out[pos++] = (byte) (len >> 8);
+            out[pos++] = (byte) len;
+            System.arraycopy(ICC_SIGNATURE, 0, out, pos, ICC_SIGNATURE.length);
+            pos += ICC_SIGNATURE.length;
+            out[pos++] = (byte) (i + 1);
+            out[pos++] = (byte) count;
+            System.arraycopy(icc, i * ICC_CHUNK, out, pos, part);
+            pos += part;
+        }
+        return out;
+    }
+
+    /** Patches JFIF density/units and splices the COM and ICC segments after APP0, in one copy. */
+    byte[] finish(byte[] jpeg, int length, OutputMetadata metadata, int channels) {
+        double dpiX = metadata.dpiX();
+        double dpiY = metadata.dpiY();
+        int unit = metadata.resolutionUnit();
+        byte[] icc = iccSegments(IccEmbedding.forChannels(metadata, channels));
         int insertAt;
         boolean jfif = length > 20 && (jpeg[2] & 0xff) == 0xFF && (jpeg[3] & 0xff) == 0xE0 && jpeg[6] == 'J'
                 && jpeg[7] == 'F' && jpeg[8] == 'I' && jpeg[9] == 'F' && jpeg[10] == 0;
@@ -140,7 +204,7 @@ public final class JpegEncoder implements ImageEncoder {
             insertAt = 2;
             app0 = new byte[] {(byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
         }
-        int extra = comSegment.length + (app0 == null ? 0 : app0.length);
+        int extra = comSegment.length + icc.length + (app0 == null ? 0 : app0.length);
         byte[] result = new byte[length + extra];
         System.arraycopy(jpeg, 0, result, 0, insertAt);
         int pos = insertAt;
@@ -150,6 +214,8 @@ public final class JpegEncoder implements ImageEncoder {
         }
         System.arraycopy(comSegment, 0, result, pos, comSegment.length);
         pos += comSegment.length;
+        System.arraycopy(icc, 0, result, pos, icc.length);
+        pos += icc.length;
         System.arraycopy(jpeg, insertAt, result, pos, length - insertAt);
         int dx = density(dpiX);
         int dy = density(dpiY);

@@ -1,25 +1,62 @@
 package io.github.iipservlet.encode;
 
-/** The image formats a view can be encoded to. WebP and TIFF arrive with the pipeline issue. */
+import java.util.Locale;
+
+/**
+ * The image formats a view can be encoded to (spec 10). The order is iipsrv's in info.json
+ * ({@code "jpg","png","tif","webp"}), which {@code InfoJson} lists from {@link #values()}.
+ */
 public enum OutputFormat {
-    JPEG("image/jpeg", "jpg"),
-    PNG("image/png", "png");
+    JPEG("image/jpeg", "jpg", 65535),
+    PNG("image/png", "png", Integer.MAX_VALUE),
+    TIFF("image/tiff", "tif", Integer.MAX_VALUE),
+    WEBP("image/webp", "webp", WebpEncoder.MAX_DIMENSION);
 
     public final String mimeType;
     public final String suffix;
+    /**
+     * Largest width or height the format can hold (JPEG 65535, WebP 16383): protocols refuse
+     * larger outputs before rendering, which matters only when MAX_CVT is raised above 5000.
+     */
+    public final int maxDimension;
 
-    OutputFormat(String mimeType, String suffix) {
+    OutputFormat(String mimeType, String suffix, int maxDimension) {
         this.mimeType = mimeType;
         this.suffix = suffix;
+        this.maxDimension = maxDimension;
+    }
+
+    /**
+     * False only for WebP when its bundled native library cannot be loaded on this platform: the
+     * format is then neither advertised nor served, as in an iipsrv built without libwebp.
+     */
+    public boolean available() {
+        return this != WEBP || WebpEncoder.isAvailable();
     }
 
     /** The format a IIIF request's suffix names ({@code jpg}, ...), or null when we do not write it. */
     public static OutputFormat forIiifSuffix(String suffix) {
         for (OutputFormat f : values()) {
             if (f.suffix.equals(suffix)) {
-                return f;
+                return f.available() ? f : null;
             }
         }
         return null;
+    }
+
+    /**
+     * The format CVT's argument names (spec 3.6: {@code jpeg}/{@code jpg}, {@code png},
+     * {@code webp}, {@code tiff}), or null for anything else, which CVT answers as JPEG. iipsrv
+     * does not know {@code tif}; we accept it, since it is the suffix of the file we send.
+     */
+    public static OutputFormat forCvt(String argument) {
+        OutputFormat f = switch (argument.toLowerCase(Locale.ROOT)) {
+            case "jpeg", "jpg" -> JPEG;
+            case "png" -> PNG;
+            case "webp" -> WEBP;
+            case "tiff", "tif" -> TIFF;
+            default -> null;
+        };
+        return f != null && f.available() ? f : null;
     }
 }

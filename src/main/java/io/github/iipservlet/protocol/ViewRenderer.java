@@ -1,11 +1,12 @@
 package io.github.iipservlet.protocol;
 
+import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeImage;
+import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.ImageEncoder;
 import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.encode.OutputFormat;
-import io.github.iipservlet.encode.PngEncoder;
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
@@ -25,7 +26,7 @@ import java.util.concurrent.Semaphore;
 public final class ViewRenderer {
     private final TileStore store;
     private final JpegEncoder jpeg;
-    private final PngEncoder png = new PngEncoder();
+    private final Encoders encoders;
     private final boolean passThrough;
     private final boolean bilinear;
     private final int defaultJpegQuality;
@@ -47,10 +48,21 @@ public final class ViewRenderer {
     /** @param pixelBudgetBytes pixel memory renders may hold at once */
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality, long pixelBudgetBytes) {
+        this(store, new Encoders(Version.SERVER, jpeg, 65536, ""), passThrough, bilinear, defaultJpegQuality,
+                pixelBudgetBytes);
+    }
+
+    /**
+     * @param encoders         one encoder per output format, with MAX_ICC and COPYRIGHT
+     * @param pixelBudgetBytes pixel memory renders may hold at once
+     */
+    public ViewRenderer(TileStore store, Encoders encoders, boolean passThrough, boolean bilinear,
+            int defaultJpegQuality, long pixelBudgetBytes) {
         this.budgetKib = (int) Math.max(1024, Math.min(Integer.MAX_VALUE, pixelBudgetBytes >> 10));
         this.pixelBudget = new Semaphore(budgetKib);
         this.store = store;
-        this.jpeg = jpeg;
+        this.encoders = encoders;
+        this.jpeg = encoders.jpeg();
         this.passThrough = passThrough;
         this.bilinear = bilinear;
         this.defaultJpegQuality = defaultJpegQuality;
@@ -102,7 +114,9 @@ public final class ViewRenderer {
             if (passThrough && view.quality() == defaultJpegQuality) {
                 byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
                 if (stored != null) {
-                    return stored;
+                    // iipsrv injects the ICC profile into passed-through tiles too.
+                    byte[] icc = encoders.iccProfile(info, view.processing());
+                    return icc == null ? stored : JpegEncoder.withIccProfile(stored, icc, info.channels);
                 }
             }
             Level level = info.levels.get(view.level());
@@ -115,9 +129,7 @@ public final class ViewRenderer {
             }
         }
         PixelBlock raw = image.reader().readTile(view.level(), view.tile());
-        PixelBlock out = Pipeline.render(raw, info, view.processing(), -1, -1, bilinear, 3,
-                histogramIfNeeded(image, view.processing()));
-        return encode(out, info, view);
+        return process(raw, image, view, -1, -1);
     }
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
@@ -130,9 +142,7 @@ public final class ViewRenderer {
             }
         }
         PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
-        PixelBlock out = Pipeline.render(raw, info, view.processing(), view.outWidth(), view.outHeight(), bilinear,
-                3, histogramIfNeeded(image, view.processing()));
-        return encode(out, info, view);
+        return process(raw, image, view, view.outWidth(), view.outHeight());
     }
 
     /**
@@ -146,15 +156,32 @@ public final class ViewRenderer {
                 return null;
             }
             ImageInfo info = image.info();
-            double scale = levelScale(info, view.level());
-            return jpeg.encode(pixels, view.quality(), info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+            return jpeg.encode(pixels, view.quality(),
+                    encoders.metadata(info, view.processing(), levelScale(info, view.level())));
         }
     }
 
-    private byte[] encode(PixelBlock block, ImageInfo info, View view) {
-        double scale = levelScale(info, view.level());
-        ImageEncoder encoder = view.format() == OutputFormat.PNG ? png : jpeg;
-        return encoder.encode(block, view.quality(), info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+    /**
+     * Decoded samples to encoded bytes: 16-bit samples stay 16-bit for encoders that keep them
+     * when nothing needs 8-bit processing ({@link SixteenBitPath}); everything else goes through
+     * the pipeline, keeping as many channels as the encoder takes.
+     */
+    private byte[] process(PixelBlock raw, OpenImage image, View view, int outWidth, int outHeight)
+            throws ImageException {
+        ImageInfo info = image.info();
+        ImageEncoder encoder = encoders.forFormat(view.format());
+        // More than 4 channels keep 3 in every format (spec 5.2 step 6), not the first 4 as RGBA.
+        int maxChannels = info.channels > 4 ? 3 : encoder.maxChannels();
+        PixelBlock out = null;
+        if (encoder.keepsSixteenBit() && SixteenBitPath.applies(info, view.processing())) {
+            out = SixteenBitPath.render(raw, view.processing(), outWidth, outHeight, bilinear, maxChannels);
+        }
+        if (out == null) {
+            out = Pipeline.render(raw, info, view.processing(), outWidth, outHeight, bilinear, maxChannels,
+                    histogramIfNeeded(image, view.processing()));
+        }
+        return encoder.encode(out, view.quality(),
+                encoders.metadata(info, view.processing(), levelScale(info, view.level())));
     }
 
     /** iipsrv writes the source resolution scaled to the level, not corrected for a resize. */

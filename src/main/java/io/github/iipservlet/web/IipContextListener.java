@@ -4,7 +4,10 @@ import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.EhcacheTileStore;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.JpegEncoder;
+import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.encode.TiffEncoder;
 import io.github.iipservlet.image.ImageFormats;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
@@ -60,11 +63,26 @@ public final class IipContextListener implements ServletContextListener {
                     config.filenamePattern);
             TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
                     : TileStore.NONE;
-            ViewRenderer renderer = new ViewRenderer(tiles, new JpegEncoder(Version.SERVER), config.codecPassthrough,
-                    config.interpolation != 0, config.jpegQuality);
+            Encoders encoders = new Encoders(Version.SERVER, new JpegEncoder(Version.SERVER), config.maxIcc,
+                    config.copyright);
+            ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
+                    config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2);
+            logOutputFormats(config);
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer));
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
+        }
+    }
+
+    /** Formats that cannot be written as configured are named once, at start-up. */
+    private static void logOutputFormats(ServerConfig config) {
+        // Loads WebP's native library now rather than on the first WebP request.
+        if (!OutputFormat.WEBP.available()) {
+            LOG.warn("WebP output is off: its native library does not load on this platform");
+        }
+        if (TiffEncoder.written(config.tiffCompression) != config.tiffCompression) {
+            LOG.warn("TIFF_COMPRESSION={} (WebP) is not available in the TIFF writer: Deflate is used",
+                    config.tiffCompression);
         }
     }
 

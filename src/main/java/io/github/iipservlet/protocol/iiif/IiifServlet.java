@@ -1,6 +1,7 @@
 package io.github.iipservlet.protocol.iiif;
 
 import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
@@ -155,7 +156,12 @@ public final class IiifServlet extends HttpServlet {
         Processing processing = qf.processing(rotation);
         ViewGeometry.Placement p = ViewGeometry.place(info, region.left(), region.top(), region.width(),
                 region.height(), size.width(), size.height(), size.keepAspect(), size.upscale(), config.maxCvt);
-        int quality = qf.format() == OutputFormat.PNG ? config.pngQuality : services.renderer().defaultQuality();
+        int quality = qf.format() == OutputFormat.JPEG ? services.renderer().defaultQuality()
+                : Encoders.defaultQuality(qf.format(), config);
+        if (Math.max(p.outWidth(), p.outHeight()) > qf.format().maxDimension) {
+            throw IiifError.bad("IIIF: " + qf.format().suffix + " output is at most " + qf.format().maxDimension
+                    + " pixels wide and high");
+        }
         int tile = storedTile(info, p);
         View view = tile >= 0
                 ? View.tile(image.cacheIdentity(), p.level(), tile, processing, qf.format(), quality)

@@ -32,7 +32,9 @@ final class InfoJson {
         String maxSize = Long.toString(config.maxCvt == Integer.MAX_VALUE ? 4294967295L : config.maxCvt);
         List<String> formats = new ArrayList<>();
         for (OutputFormat f : OutputFormat.values()) {
-            formats.add(f.suffix);
+            if (f.available()) {
+                formats.add(f.suffix);
+            }
         }
         boolean level2 = complianceLevel().equals("level2");
         if (version >= 3) {

@@ -14,7 +14,11 @@ import java.util.Set;
  * @param format  the output format
  */
 record QualityFormat(String quality, OutputFormat format) {
-    /** Formats the IIIF specifications name that we do not (yet) write: 501, not 400. */
+    /**
+     * Formats the IIIF specifications name: those we do not write (gif, jp2, pdf, avif, heic;
+     * webp where its native library does not load; {@code tiff}, which IIIF spells {@code tif})
+     * are 501, not 400.
+     */
     private static final Set<String> KNOWN_FORMATS = Set.of("tif", "tiff", "gif", "webp", "jp2", "pdf", "avif",
             "heic");
 

@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
+import io.github.iipservlet.encode.OutputFormat;
 import java.util.Map;
 
 /** The IIP commands by upper-case name, as iipsrv's command table. Unknown names give error 2 2. */
@@ -8,6 +9,9 @@ final class CommandRegistry {
             Map.entry("FIF", new Fif()),
             Map.entry("OBJ", new Obj()),
             Map.entry("JTL", new Jtl()),
+            Map.entry("PTL", new FormatTile(OutputFormat.PNG)),
+            Map.entry("WTL", new FormatTile(OutputFormat.WEBP)),
+            Map.entry("TTL", new FormatTile(OutputFormat.TIFF)),
             Map.entry("JTLS", new Jtls()),
             Map.entry("TIL", new Til()),
             Map.entry("CVT", new Cvt()),

@@ -9,25 +9,32 @@ import io.github.iipservlet.protocol.View;
 import io.github.iipservlet.protocol.ViewGeometry;
 
 /**
- * CVT=format (spec 3.6): the region (RGN) at the requested size (WID/HEI), processed. Unknown
- * formats fall back to JPEG as iipsrv does; PNG, WebP and TIFF arrive with the pipeline issue.
+ * CVT=format (spec 3.6): the region (RGN) at the requested size (WID/HEI), processed, as JPEG,
+ * PNG, WebP or TIFF ({@code tif} too, which iipsrv sends as JPEG). Unknown formats fall back to
+ * JPEG as iipsrv does.
  */
 final class Cvt implements IipCommand {
     @Override
-    public void run(IipSession session, String argument) throws ImageException {
+    public void run(IipSession session, String argument) throws ImageException, IipStop {
         OpenImage image = session.requireView("");
         if (image == null) {
             return;
         }
-        OutputFormat format = OutputFormat.JPEG;
+        OutputFormat named = OutputFormat.forCvt(argument);
+        OutputFormat format = named == null ? OutputFormat.JPEG : named;
         session.format = format;
         ImageInfo info = image.info();
         var config = session.services.config();
         ViewGeometry.Placement p = ViewGeometry.place(info, session.regionLeft, session.regionTop,
                 session.regionWidth, session.regionHeight, session.requestedWidth, session.requestedHeight, true,
                 config.allowUpscaling, config.maxCvt);
+        if (Math.max(p.outWidth(), p.outHeight()) > format.maxDimension) {
+            // Raised MAX_CVT only; like any other output iipsrv cannot make, the banner page.
+            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, format.suffix + " output larger than "
+                    + format.maxDimension + " pixels");
+        }
         View view = View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),
-                p.outHeight(), session.processing(), format, session.jpegQuality);
+                p.outHeight(), session.processing(), format, session.quality(format));
         byte[] bytes = session.services.renderer().render(view, image);
         String disposition = (session.post ? "attachment" : "inline") + "; filename=\""
                 + OutputNames.fileName(image.identifier, p.outWidth(), p.outHeight(), format) + "\"";

@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
+import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.OpenImage;
@@ -48,7 +49,10 @@ final class IipSession implements AutoCloseable {
 
     // Encoding.
     OutputFormat format = OutputFormat.JPEG;
-    int jpegQuality;
+    /** QLT's value before each encoder clamps it (spec 3.7), or null when QLT was not given. */
+    Integer requestedQuality;
+    /** TIFF output compression: TIFF_COMPRESSION, or the one QLT's prefix named. */
+    int tiffCompression;
 
     // The reply.
     final List<String> objectLines = new ArrayList<>();
@@ -66,7 +70,12 @@ final class IipSession implements AutoCloseable {
         this.request = request;
         this.requestString = requestString;
         this.post = post;
-        this.jpegQuality = services.config().jpegQuality;
+        this.tiffCompression = services.config().tiffCompression;
+    }
+
+    /** The encoder setting for an output in this format (QLT or the configured default). */
+    int quality(OutputFormat f) {
+        return Encoders.quality(f, services.config(), requestedQuality, tiffCompression);
     }
 
     /**

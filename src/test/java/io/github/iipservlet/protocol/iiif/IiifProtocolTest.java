@@ -97,8 +97,8 @@ class IiifProtocolTest {
         assertEquals("*", r.header("Access-Control-Allow-Origin"));
         assertEquals("max-age=86400", r.header("Cache-Control"));
         assertNotNull(r.header("Last-Modified"));
-        // iipsrv 1.3's layout (spec 8.4). extraFormats is absent: we write no format beyond level 2's jpg and
-        // png. The service has an @id and @type, which IIIF 3 requires and iipsrv omits.
+        // iipsrv 1.3's layout (spec 8.4), extraFormats included (tif and webp are served). The service has
+        // an @id and @type, which IIIF 3 requires and iipsrv omits.
         String expected = """
                 {
                   "@context" : "http://iiif.io/api/image/3/context.json",
@@ -118,6 +118,7 @@ class IiifProtocolTest {
                   "maxWidth" : 5000,
                   "maxHeight" : 5000,
                   "extraQualities": ["color","gray","bitonal"],
+                  "extraFormats": ["tif","webp"],
                   "extraFeatures": ["regionByPct","sizeByPct","sizeByConfinedWh","sizeUpscaling","rotationBy90s","mirroring"],
                   "rights": "Copyright Test 2024",
                   "service": [
@@ -148,7 +149,7 @@ class IiifProtocolTest {
         assertTrue(r.text().contains("""
                   "profile" : [
                      "http://iiif.io/api/image/2/level2.json",
-                     { "formats" : ["jpg","png"],
+                     { "formats" : ["jpg","png","tif","webp"],
                        "qualities" : ["native","color","gray","bitonal"],
                 """), r.text());
         assertTrue(r.text().contains("\"license\": \"Copyright Test 2024\""));
@@ -317,8 +318,12 @@ class IiifProtocolTest {
         assertError(400, "IIIF: invalid rotation", t + "full/max/-90/default.jpg");
         assertError(400, "IIIF: invalid rotation", t + "full/max/400/default.jpg");
         assertError(400, "unsupported quality parameter: foo", t + "full/max/0/foo.jpg");
-        assertError(501, "IIIF :: unsupported output format", t + "full/max/0/default.tif");
+        assertError(501, "IIIF :: unsupported output format", t + "full/max/0/default.tiff");
         assertError(501, "IIIF :: unsupported output format", t + "full/max/0/default.gif");
+        assertError(501, "IIIF :: unsupported output format", t + "full/max/0/default.jp2");
+        // iipsrv refuses tif although its info.json lists it; we serve it (and webp).
+        assertEquals("image/tiff", ok(t + "full/100,/0/default.tif").contentType());
+        assertEquals("image/webp", ok(t + "full/100,/0/default.webp").contentType());
         assertError(400, "IIIF :: unsupported output format", t + "full/max/0/default.xyz");
         assertError(400, "IIIF: Not enough parameters", t + "full/max/0");
         assertError(400, "IIIF: incorrect region format: bad", t + "bad/max/0/default.jpg");
