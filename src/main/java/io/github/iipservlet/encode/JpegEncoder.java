@@ -15,12 +15,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
-import javax.imageio.spi.IIORegistry;
-import javax.imageio.spi.ImageWriterSpi;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
@@ -45,8 +42,8 @@ public final class JpegEncoder implements ImageEncoder {
     private static final int[] RGB_OFFSETS = {0, 1, 2};
     private static final int[] GREY_OFFSETS = {0};
 
-    private static volatile ImageWriterSpi spi;
-    private static final ThreadLocal<ImageWriter> WRITERS = new ThreadLocal<>();
+    /** The JDK's own writer, for machines without libturbojpeg. */
+    private static final WriterPool WRITERS = new WriterPool(JDK_WRITER);
 
     /** The complete COM segment (marker, length, text), or an empty array for no comment. */
     private final byte[] comSegment;
@@ -102,7 +99,7 @@ public final class JpegEncoder implements ImageEncoder {
                 : GREY_OFFSETS, null);
         BufferedImage image = new BufferedImage(ch == 3 ? RGB : GREY, raster, false, null);
 
-        ImageWriter writer = writer();
+        ImageWriter writer = WRITERS.take();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
         param.setCompressionQuality(q / 100f);
@@ -111,13 +108,9 @@ public final class JpegEncoder implements ImageEncoder {
             writer.setOutput(ios);
             writer.write(null, new IIOImage(image, null, null), param);
         } catch (IOException e) {
-            writer.reset();
             throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            writer.reset();
-            throw e;
         } finally {
-            writer.setOutput(null);
+            WRITERS.give(writer);
         }
         return finish(out.array(), out.size(), metadata, ch);
     }
@@ -239,39 +232,6 @@ public final class JpegEncoder implements ImageEncoder {
         }
         long d = Math.round(dpi);
         return (int) Math.min(d, 65535);
-    }
-
-    private static ImageWriter writer() {
-        ImageWriter w = WRITERS.get();
-        if (w == null) {
-            try {
-                w = writerSpi().createWriterInstance();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            WRITERS.set(w);
-        }
-        return w;
-    }
-
-    private static ImageWriterSpi writerSpi() {
-        ImageWriterSpi s = spi;
-        if (s == null) {
-            Iterator<ImageWriterSpi> it = IIORegistry.getDefaultInstance().getServiceProviders(ImageWriterSpi.class,
-                    true);
-            while (it.hasNext()) {
-                ImageWriterSpi candidate = it.next();
-                if (JDK_WRITER.equals(candidate.getPluginClassName())) {
-                    s = candidate;
-                    break;
-                }
-            }
-            if (s == null) {
-                throw new IllegalStateException("JDK JPEG writer " + JDK_WRITER + " not registered");
-            }
-            spi = s;
-        }
-        return s;
     }
 
     /** ByteArrayOutputStream exposing its buffer, to avoid one copy. */
