@@ -15,12 +15,19 @@ import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.process.Histogram;
 import io.github.iipservlet.process.Pipeline;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.process.Watermark;
+import io.github.iipservlet.process.Workers;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a {@link View} into encoded bytes: tile store first, then codec pass-through of a stored
  * JPEG tile, then decode, pipeline and encode, storing the result. One instance per context,
  * shared by all protocols and threads.
+ *
+ * <p>Large regions are read and processed in bands of tile rows on the {@link Workers}. With a
+ * watermark every view is rendered afresh and never stored: its placement is drawn at random for
+ * each request, as in iipsrv, and a stored copy would freeze one draw for everybody.
  */
 public final class ViewRenderer {
     private final TileStore store;
@@ -38,6 +45,8 @@ public final class ViewRenderer {
      */
     private final Semaphore pixelBudget;
     private final int budgetKib;
+    private final Workers workers;
+    private final Watermark watermark;
 
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality) {
@@ -47,6 +56,17 @@ public final class ViewRenderer {
     /** @param pixelBudgetBytes pixel memory renders may hold at once */
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality, long pixelBudgetBytes) {
+        this(store, jpeg, passThrough, bilinear, defaultJpegQuality, pixelBudgetBytes, Workers.SERIAL, null);
+    }
+
+    /**
+     * @param workers   threads for large renders
+     * @param watermark added to every tile and region, or null
+     */
+    public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
+            int defaultJpegQuality, long pixelBudgetBytes, Workers workers, Watermark watermark) {
+        this.workers = workers;
+        this.watermark = watermark;
         this.budgetKib = (int) Math.max(1024, Math.min(Integer.MAX_VALUE, pixelBudgetBytes >> 10));
         this.pixelBudget = new Semaphore(budgetKib);
         this.store = store;
@@ -63,7 +83,7 @@ public final class ViewRenderer {
     /** The encoded view, from the store or rendered now. */
     public byte[] render(View view, OpenImage image) throws ImageException {
         String key = view.key();
-        byte[] bytes = store.get(key);
+        byte[] bytes = watermark == null ? store.get(key) : null;
         if (bytes != null) {
             return bytes;
         }
@@ -74,38 +94,47 @@ public final class ViewRenderer {
         } finally {
             pixelBudget.release(reserved);
         }
-        store.put(key, bytes);
+        if (watermark == null) {
+            store.put(key, bytes);
+        }
         return bytes;
     }
 
-    /** Estimated pixel memory of a render: the decoded samples plus the resized 8-bit output. */
-    private static long pixelKib(View view, ImageInfo info) {
-        long decoded;
-        long output;
+    /**
+     * Estimated pixel memory of a render, in KiB: the raw samples being processed (a whole tile,
+     * or a band of tile rows per thread of a large region), the 8-bit frame, float frames of
+     * neighbourhood steps, and the resized output with one working copy.
+     */
+    private long pixelKib(View view, ImageInfo info) {
+        int bytesPerSample = Math.max(1, info.bitsPerSample / 8);
+        long ch = info.channels;
         if (view.isTile()) {
             Level level = info.levels.get(view.level());
-            decoded = (long) level.tileWidth() * level.tileHeight();
-            output = decoded;
-        } else {
-            decoded = (long) view.width() * view.height();
-            output = (long) view.outWidth() * view.outHeight();
+            long pixels = (long) level.tileWidth() * level.tileHeight();
+            return pixels * ch * (bytesPerSample + 4 + 2) >> 10;
         }
-        int bytesPerSample = Math.max(1, info.bitsPerSample / 8);
-        // Floating-point processing and CIELAB conversion hold a float copy.
-        int working = info.bitsPerSample > 8 || info.colourSpace == ColourSpace.CIELAB ? 4 : bytesPerSample;
-        return (decoded * info.channels * (bytesPerSample + working) + output * info.channels) >> 10;
+        long frame = (long) view.width() * view.height();
+        long raw = frame;
+        if (frame >= Pipeline.PARALLEL_PIXELS) {
+            int th = info.levels.get(view.level()).tileHeight();
+            raw = Math.min(frame, (long) view.width() * th * workers.threads());
+        }
+        Processing p = view.processing();
+        long floats = p.kernel() != null || p.shade() != null ? frame * 4 * 2 : 0;
+        long output = (long) view.outWidth() * view.outHeight();
+        return (raw * ch * bytesPerSample + frame * ch + floats * ch + 2 * output * ch) >> 10;
     }
 
     private byte[] renderTile(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing())) {
+        Level level = info.levels.get(view.level());
+        if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing()) && watermark == null) {
             if (passThrough && view.quality() == defaultJpegQuality) {
                 byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
                 if (stored != null) {
                     return stored;
                 }
             }
-            Level level = info.levels.get(view.level());
             int col = view.tile() % level.tilesAcross();
             int row = view.tile() / level.tilesAcross();
             byte[] encoded = encodeNative(image, view, col * level.tileWidth(), row * level.tileHeight(),
@@ -115,39 +144,165 @@ public final class ViewRenderer {
             }
         }
         PixelBlock raw = image.reader().readTile(view.level(), view.tile());
-        PixelBlock out = Pipeline.render(raw, info, view.processing(), -1, -1, bilinear, 3,
-                histogramIfNeeded(image, view.processing()));
+        int[] histogram = histogramIfNeeded(image, view.processing());
+        PixelBlock out = Pipeline.render(Pipeline.source(raw), info, view.processing(),
+                new Pipeline.Options(-1, -1, bilinear, 3, level.width(), Workers.SERIAL), histogram);
+        if (watermark != null) {
+            // A tile is one watermark block (spec 5.5); the raw tile may be the reader's own array.
+            out = watermark.apply(out, Math.max(out.width, out.height), out == raw, ThreadLocalRandom.current());
+        }
         return encode(out, info, view);
     }
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
         if (view.format() == OutputFormat.JPEG && view.outWidth() == view.width()
-                && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())) {
+                && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())
+                && watermark == null) {
             byte[] encoded = encodeNative(image, view, view.x(), view.y(), view.width(), view.height());
             if (encoded != null) {
                 return encoded;
             }
         }
-        PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
-        PixelBlock out = Pipeline.render(raw, info, view.processing(), view.outWidth(), view.outHeight(), bilinear,
-                3, histogramIfNeeded(image, view.processing()));
+        Level level = info.levels.get(view.level());
+        Pipeline.Source source = new RegionSource(image, view, level.tileHeight());
+        int[] histogram = histogramIfNeeded(image, view.processing());
+        PixelBlock out = Pipeline.render(source, info, view.processing(),
+                new Pipeline.Options(view.outWidth(), view.outHeight(), bilinear, 3, level.width(), workers),
+                histogram);
+        if (watermark != null) {
+            // Blocks of twice the source's largest tile side (spec 5.5).
+            Level full = info.levels.get(0);
+            int block = 2 * Math.max(full.tileWidth(), full.tileHeight());
+            out = watermark.apply(out, block, false, ThreadLocalRandom.current());
+        }
         return encode(out, info, view);
     }
 
     /**
+     * A region of one level read in bands of whole tile rows (each tile decoded once), or in one
+     * piece when it is small.
+     */
+    private static final class RegionSource implements Pipeline.Source {
+        private final OpenImage image;
+        private final View view;
+        private final int[] starts;
+
+        RegionSource(OpenImage image, View view, int tileHeight) {
+            this.image = image;
+            this.view = view;
+            this.starts = bandStarts(view.y(), view.width(), view.height(), tileHeight);
+        }
+
+        @Override
+        public int width() {
+            return view.width();
+        }
+
+        @Override
+        public int height() {
+            return view.height();
+        }
+
+        @Override
+        public int bands() {
+            return starts.length - 1;
+        }
+
+        @Override
+        public int bandStart(int band) {
+            return starts[band];
+        }
+
+        @Override
+        public PixelBlock read(int y, int rows) throws ImageException {
+            return image.reader().readRegion(view.level(), view.x(), view.y() + y, view.width(), rows);
+        }
+    }
+
+    /**
+     * Band boundaries (rows relative to the region, ending with its height): one band for a small
+     * region, else one per tile row the region touches.
+     */
+    static int[] bandStarts(int y, int width, int height, int tileHeight) {
+        if ((long) width * height < Pipeline.PARALLEL_PIXELS || tileHeight <= 0) {
+            return new int[] {0, height};
+        }
+        int first = tileHeight - Math.floorMod(y, tileHeight);
+        int n = 1 + (height - first + tileHeight - 1) / tileHeight;
+        if (first >= height) {
+            return new int[] {0, height};
+        }
+        int[] starts = new int[n + 1];
+        for (int i = 1; i < n; i++) {
+            starts[i] = first + (i - 1) * tileHeight;
+        }
+        starts[n] = height;
+        return starts;
+    }
+
+    /**
      * Nothing changes the pixels: they stay in native memory from decoder to encoder when the
-     * reader can do that for this level; else null.
+     * reader can do that for this level; else null. A large region is decoded in bands of tile
+     * rows on the workers and copied into one image.
      */
     private byte[] encodeNative(OpenImage image, View view, int x, int y, int width, int height)
             throws ImageException {
-        try (NativeImage pixels = image.reader().readRegionNative(view.level(), x, y, width, height)) {
+        try (NativeImage pixels = readNative(image, view.level(), x, y, width, height)) {
             if (pixels == null) {
                 return null;
             }
             ImageInfo info = image.info();
             double scale = levelScale(info, view.level());
             return jpeg.encode(pixels, view.quality(), info.dpiX * scale, info.dpiY * scale, info.resolutionUnit);
+        }
+    }
+
+    private NativeImage readNative(OpenImage image, int level, int x, int y, int width, int height)
+            throws ImageException {
+        int[] starts = bandStarts(y, width, height, image.info().levels.get(level).tileHeight());
+        int bands = starts.length - 1;
+        if (bands == 1 || workers.threads() == 1) {
+            return image.reader().readRegionNative(level, x, y, width, height);
+        }
+        NativeImage first = image.reader().readRegionNative(level, x, y, width, starts[1]);
+        if (first == null) {
+            return null;
+        }
+        NativeImage whole = null;
+        try {
+            whole = NativeImage.allocate(width, height, first.channels);
+            NativeImage target = whole;
+            first.copyTo(0, 0, width, starts[1], target, 0, 0);
+            java.util.concurrent.atomic.AtomicBoolean unsupported = new java.util.concurrent.atomic.AtomicBoolean();
+            workers.run(bands - 1, i -> {
+                int y0 = starts[i + 1];
+                int rows = starts[i + 2] - y0;
+                try (NativeImage band = image.reader().readRegionNative(level, x, y + y0, width, rows)) {
+                    if (band == null || band.channels != target.channels) {
+                        unsupported.set(true);
+                    } else {
+                        band.copyTo(0, 0, width, rows, target, 0, y0);
+                    }
+                }
+            });
+            if (unsupported.get()) {
+                whole.close();
+                return null;
+            }
+            NativeImage done = whole;
+            whole = null;
+            return done;
+        } catch (Workers.ChunkException e) {
+            if (e.getCause() instanceof ImageException ie) {
+                throw ie;
+            }
+            throw e;
+        } finally {
+            first.close();
+            if (whole != null) {
+                whole.close();
+            }
         }
     }
 
@@ -175,7 +330,10 @@ public final class ViewRenderer {
         });
     }
 
-    /** iipsrv's "processing required" test for tiles (spec 3.3 step 4): pass-through only without it. */
+    /**
+     * iipsrv's "processing required" test for tiles (spec 3.3 step 4): pass-through only without
+     * it. A watermark also needs the pixels; callers check it separately.
+     */
     static boolean needsRawPixels(ImageInfo info, Processing p) {
         return info.bitsPerSample > 8 || info.colourSpace == ColourSpace.CIELAB || info.channels == 2
                 || info.channels > 3 || !p.isIdentity();
