@@ -1,6 +1,5 @@
 package io.github.iipservlet.process;
 
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -120,11 +119,6 @@ public final class Workers implements AutoCloseable {
         ChunkException(Throwable cause) {
             super(cause);
         }
-    }
-
-    /** Executor view for callers that need one (tests); null when serial. */
-    ExecutorService executor() {
-        return pool;
     }
 
     @Override

@@ -41,6 +41,7 @@ class ProcessingCommandsTest {
     static TestServer server;
     static TestServer serial;
     static TestServer watermarked;
+    static TestServer nearest;
     static String iip;
     static TiffWriter.Written rgb;
     static TiffWriter.Written normals;
@@ -48,6 +49,7 @@ class ProcessingCommandsTest {
     static TiffWriter.Written dem;
     static TiffWriter.Written lab;
     static TiffWriter.Written watermark;
+    static TiffWriter.Written noise;
 
     /** A smooth 16-bit ramp (JPEG keeps it nearly exact). */
     static double smooth16(int x, int y, int c) {
@@ -94,6 +96,10 @@ class ProcessingCommandsTest {
         lab = TiffWriter.builder().size(320, 240).tile(128, 128).channels(3)
                 .photometric(TiffWriter.Photometric.CIELAB).pixels(ProcessingCommandsTest::labSamples)
                 .write(images.resolve("lab.tif"));
+        // grey noise, so nearest neighbour and bilinear resizing differ everywhere
+        noise = TiffWriter.builder().size(256, 192).tile(128, 128).channels(1)
+                .compression(TiffWriter.Compression.DEFLATE).pixels((x, y, c) -> (x * 7919 + y * 104729) % 251)
+                .write(images.resolve("noise.tif"));
         // 2048x1536: large enough to be rendered in bands of tile rows on several threads
         TiffWriter.builder().size(2048, 1536).tile(256, 256).compression(TiffWriter.Compression.DEFLATE)
                 .predictor(2).photometric(TiffWriter.Photometric.RGB).write(images.resolve("large.tif"));
@@ -105,6 +111,7 @@ class ProcessingCommandsTest {
         serial = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "OMP_NUM_THREADS", "1"));
         watermarked = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "WATERMARK", wm.toString(),
                 "WATERMARK_OPACITY", "0.5"));
+        nearest = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "INTERPOLATION", "0"));
         iip = server.iipUrl() + "?";
     }
 
@@ -113,6 +120,7 @@ class ProcessingCommandsTest {
         server.close();
         serial.close();
         watermarked.close();
+        nearest.close();
     }
 
     static Http.Reply ok(String url) throws Exception {
@@ -522,6 +530,44 @@ class ProcessingCommandsTest {
         assertTrue(bodies.size() > 1);
         assertFalse(java.util.Arrays.equals(ok(iip + "FIF=rgb.tif&WID=400&CVT=jpeg").body(),
                 ok(watermarked.iipUrl() + "?FIF=rgb.tif&WID=400&CVT=jpeg").body()));
+    }
+
+    // ---- interpolation --------------------------------------------------------------------------
+
+    /** Spec 5.4's bilinear sample (i, j) of the 256x192 grey noise.tif resized to w x h. */
+    static double bilinear(int i, int j, int w, int h) {
+        double xs = 256.0 / w;
+        double ys = 192.0 / h;
+        int ii = (int) Math.floor(i * xs);
+        int jj = (int) Math.floor(j * ys);
+        double a = ii + 1 - i * xs;
+        double b = i * xs - ii;
+        double c = jj + 1 - j * ys;
+        double d = j * ys - jj;
+        int last = 256 * 192 - 1;
+        int p11 = jj * 256 + ii; // iipsrv's neighbours are offsets in the flat buffer, clamped to its end
+        int[] n = {p11, Math.min(p11 + 1, last), Math.min(p11 + 256, last), Math.min(p11 + 257, last)};
+        double[] s = new double[4];
+        for (int k = 0; k < 4; k++) {
+            s[k] = noise.sample(0, n[k] % 256, n[k] / 256, 0);
+        }
+        return (int) (c * (a * s[0] + b * s[1]) + d * (a * s[2] + b * s[3]));
+    }
+
+    @Test
+    void interpolationZeroResizesByNearestNeighbour() throws Exception {
+        // spec 5.4: nearest takes source pixel floor(i * 256 / 200); bilinear blends four
+        TiffWriter.PixelFunction nearestPixels = (x, y, c) -> noise.sample(0, (int) Math.floor(x * (256f / 200f)),
+                (int) Math.floor(y * (192f / 150f)), 0);
+        TiffWriter.PixelFunction bilinearPixels = (x, y, c) -> bilinear(x, y, 200, 150);
+        String q = "FIF=noise.tif&WID=200&QLT=100&CVT=jpeg";
+        BufferedImage near = ok(nearest.iipUrl() + "?" + q).image();
+        BufferedImage blend = image(q);
+        assertEquals(200, near.getWidth());
+        assertPsnr(38, near, nearestPixels, 1, "nearest");
+        assertPsnr(38, blend, bilinearPixels, 1, "bilinear");
+        double[] cross = {Pixels.psnr(near, bilinearPixels, 1), Pixels.psnr(blend, nearestPixels, 1)};
+        assertTrue(cross[0] < 25 && cross[1] < 25, "the two differ: " + java.util.Arrays.toString(cross));
     }
 
     // ---- bands on several threads ----------------------------------------------------------------
