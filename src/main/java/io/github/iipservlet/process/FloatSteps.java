@@ -509,6 +509,7 @@ final class FloatSteps {
             }
             return;
         }
+        // the common layouts get loops of their own: this runs once per sample of the render
         if (bytes && ch == 1) {
             byte[] l = t[0];
             for (int i = 0; i < pixels; i++) {
@@ -516,9 +517,28 @@ final class FloatSteps {
             }
             return;
         }
+        if (bytes && ch == 3 && keep == 3) {
+            byte[] l0 = t[0];
+            byte[] l1 = t[1];
+            byte[] l2 = t[2];
+            for (int i = 0, n = pixels * 3; i < n; i += 3) {
+                out[o + i] = l0[b[i] & 0xff];
+                out[o + i + 1] = l1[b[i + 1] & 0xff];
+                out[o + i + 2] = l2[b[i + 2] & 0xff];
+            }
+            return;
+        }
+        if (bytes) {
+            for (int p = 0, s = 0; p < pixels; p++, s += ch) {
+                for (int c = 0; c < keep; c++) {
+                    out[o++] = t[c][b[s + c] & 0xff];
+                }
+            }
+            return;
+        }
         for (int p = 0, s = 0; p < pixels; p++, s += ch) {
             for (int c = 0; c < keep; c++) {
-                out[o++] = t[c][bytes ? b[s + c] & 0xff : sh[s + c] & 0xffff];
+                out[o++] = t[c][sh[s + c] & 0xffff];
             }
         }
     }
