@@ -23,7 +23,7 @@ import io.github.iipservlet.image.SampleType;
 public final class Pipeline {
 
     /** Renders below this many source pixels stay on one thread: splitting them costs more than it saves. */
-    public static final long PARALLEL_PIXELS = 1 << 18;
+    public static final long PARALLEL_PIXELS = 1 << 19;
 
     private Pipeline() {
     }

@@ -336,8 +336,10 @@ class ProcessingStepsTest {
 
     @Test
     void bandsOnSeveralThreadsGiveTheSameBytesAsOneBlock() throws Exception {
-        int w = 640;
-        int h = 520;
+        // above Pipeline.PARALLEL_PIXELS, so the workers are used
+        int w = 1024;
+        int h = 600;
+        assertTrue((long) w * h >= Pipeline.PARALLEL_PIXELS);
         SplittableRandom random = new SplittableRandom(7);
         byte[] rgb = new byte[w * h * 3];
         short[] grey16 = new short[w * h];
@@ -373,7 +375,7 @@ class ProcessingStepsTest {
                 PixelBlock block = (PixelBlock) c[0];
                 ImageInfo info = (ImageInfo) c[1];
                 Processing p = (Processing) c[2];
-                for (int[] size : new int[][] {{0, 0}, {333, 271}, {900, 700}}) {
+                for (int[] size : new int[][] {{0, 0}, {333, 271}, {1100, 700}}) {
                     Pipeline.Options serial = new Pipeline.Options(size[0], size[1], true, 3, w, Workers.SERIAL);
                     Pipeline.Options parallel = new Pipeline.Options(size[0], size[1], true, 3, w, workers);
                     PixelBlock whole = Pipeline.render(Pipeline.source(block), info, p, serial, null);
