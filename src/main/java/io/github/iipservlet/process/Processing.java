@@ -3,9 +3,9 @@ package io.github.iipservlet.process;
 import java.util.Arrays;
 
 /**
- * The pixel processing a request asks for (IIP CNT, GAM, INV, MINMAX, CMP, COL, ROT and their
- * IIIF equivalents), immutable. It is part of the normalised view and of its cache key, so
- * {@link #key()} must name every field that changes pixels.
+ * The pixel processing a request asks for (IIP CNT, GAM, INV, MINMAX, CMP, COL, ROT, SHD, CTW, CNV
+ * and their IIIF equivalents), immutable. It is part of the normalised view and of its cache key,
+ * so {@link #key()} must name every field that changes pixels.
  *
  * @param contrast   multiplier, 1 = none; {@link #STRETCH} for contrast stretching
  * @param gamma      exponent, 1 = none; {@link #LOG} for the logarithmic transform
@@ -17,9 +17,13 @@ import java.util.Arrays;
  * @param rotation   clockwise degrees as requested (only 90, 180, 270 rotate; others force the raw path)
  * @param flip       0 none, 1 mirror left-right, 2 mirror top-bottom
  * @param equalise   histogram equalisation
+ * @param shade      hill-shading light direction, or null
+ * @param twist      colour twist matrix, row k = output channel k (rows may differ in length), or null
+ * @param kernel     convolution kernel, row-major, of odd square size (1, 9 or 25 weights), or null
  */
 public record Processing(float contrast, float gamma, boolean invert, Colormap colormap, double[] minOverride,
-        double[] maxOverride, Colour colour, float rotation, int flip, boolean equalise) {
+        double[] maxOverride, Colour colour, float rotation, int flip, boolean equalise, Shade shade,
+        float[][] twist, float[] kernel) {
 
     public static final float STRETCH = -1f;
     public static final float LOG = -1f;
@@ -30,9 +34,26 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
 
     public enum Colour { COLOUR, GREY, BITONAL }
 
+    /**
+     * Hill-shading light (spec 3.18).
+     *
+     * @param azimuth   degrees clockwise from 12 o'clock
+     * @param elevation degrees above the horizon (90 = overhead)
+     */
+    public record Shade(int azimuth, int elevation) {
+    }
+
+    /** Without hill-shading, colour twist and convolution (the fields the first version had). */
+    public Processing(float contrast, float gamma, boolean invert, Colormap colormap, double[] minOverride,
+            double[] maxOverride, Colour colour, float rotation, int flip, boolean equalise) {
+        this(contrast, gamma, invert, colormap, minOverride, maxOverride, colour, rotation, flip, equalise, null, null,
+                null);
+    }
+
     /** True when the samples go through the floating-point pipeline (spec 5.1). */
     public boolean needsFloat() {
-        return contrast != 1f || gamma != 1f || invert || colormap != Colormap.NONE || minOverride != null;
+        return contrast != 1f || gamma != 1f || invert || colormap != Colormap.NONE || minOverride != null
+                || shade != null || twist != null || kernel != null;
     }
 
     /** True when a histogram of the image is needed (equalisation, bitonal, stretch). */
@@ -51,7 +72,7 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
 
     public Processing withRotation(float degrees, int newFlip) {
         return new Processing(contrast, gamma, invert, colormap, minOverride, maxOverride, colour, degrees, newFlip,
-                equalise);
+                equalise, shade, twist, kernel);
     }
 
     /** A compact text naming every field, for cache keys. Identity processing is the empty string. */
@@ -82,6 +103,18 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
         if (equalise) {
             b.append('e');
         }
+        if (shade != null) {
+            b.append('s').append(shade.azimuth()).append(',').append(shade.elevation());
+        }
+        if (twist != null) {
+            b.append('t');
+            for (float[] row : twist) {
+                b.append(Arrays.toString(row));
+            }
+        }
+        if (kernel != null) {
+            b.append('v').append(Arrays.toString(kernel));
+        }
         return b.toString();
     }
 
@@ -90,7 +123,8 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
         return o instanceof Processing p && p.contrast == contrast && p.gamma == gamma && p.invert == invert
                 && p.colormap == colormap && Arrays.equals(p.minOverride, minOverride)
                 && Arrays.equals(p.maxOverride, maxOverride) && p.colour == colour && p.rotation == rotation
-                && p.flip == flip && p.equalise == equalise;
+                && p.flip == flip && p.equalise == equalise && java.util.Objects.equals(p.shade, shade)
+                && Arrays.deepEquals(p.twist, twist) && Arrays.equals(p.kernel, kernel);
     }
 
     @Override

@@ -16,12 +16,19 @@ import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.process.Histogram;
 import io.github.iipservlet.process.Pipeline;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.process.Watermark;
+import io.github.iipservlet.process.Workers;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a {@link View} into encoded bytes: tile store first, then codec pass-through of a stored
  * JPEG tile, then decode, pipeline and encode, storing the result. One instance per context,
  * shared by all protocols and threads.
+ *
+ * <p>Large regions are read and processed in bands of tile rows on the {@link Workers}. With a
+ * watermark every view is rendered afresh and never stored: its placement is drawn at random for
+ * each request, as in iipsrv, and a stored copy would freeze one draw for everybody.
  */
 public final class ViewRenderer {
     private final TileStore store;
@@ -39,6 +46,8 @@ public final class ViewRenderer {
      */
     private final Semaphore pixelBudget;
     private final int budgetKib;
+    private final Workers workers;
+    private final Watermark watermark;
 
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality) {
@@ -49,15 +58,19 @@ public final class ViewRenderer {
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality, long pixelBudgetBytes) {
         this(store, new Encoders(Version.SERVER, jpeg, 65536, ""), passThrough, bilinear, defaultJpegQuality,
-                pixelBudgetBytes);
+                pixelBudgetBytes, Workers.SERIAL, null);
     }
 
     /**
      * @param encoders         one encoder per output format, with MAX_ICC and COPYRIGHT
      * @param pixelBudgetBytes pixel memory renders may hold at once
+     * @param workers          threads for large renders
+     * @param watermark        added to every tile and region, or null
      */
     public ViewRenderer(TileStore store, Encoders encoders, boolean passThrough, boolean bilinear,
-            int defaultJpegQuality, long pixelBudgetBytes) {
+            int defaultJpegQuality, long pixelBudgetBytes, Workers workers, Watermark watermark) {
+        this.workers = workers;
+        this.watermark = watermark;
         this.budgetKib = (int) Math.max(1024, Math.min(Integer.MAX_VALUE, pixelBudgetBytes >> 10));
         this.pixelBudget = new Semaphore(budgetKib);
         this.store = store;
@@ -75,7 +88,7 @@ public final class ViewRenderer {
     /** The encoded view, from the store or rendered now. */
     public byte[] render(View view, OpenImage image) throws ImageException {
         String key = view.key();
-        byte[] bytes = store.get(key);
+        byte[] bytes = watermark == null ? store.get(key) : null;
         if (bytes != null) {
             return bytes;
         }
@@ -86,31 +99,41 @@ public final class ViewRenderer {
         } finally {
             pixelBudget.release(reserved);
         }
-        store.put(key, bytes);
+        if (watermark == null) {
+            store.put(key, bytes);
+        }
         return bytes;
     }
 
-    /** Estimated pixel memory of a render: the decoded samples plus the resized 8-bit output. */
-    private static long pixelKib(View view, ImageInfo info) {
-        long decoded;
-        long output;
+    /**
+     * Estimated pixel memory of a render, in KiB: the raw samples being processed (a whole tile,
+     * or a band of tile rows per thread of a large region), the 8-bit frame, float frames of
+     * neighbourhood steps, and the resized output with one working copy.
+     */
+    private long pixelKib(View view, ImageInfo info) {
+        int bytesPerSample = Math.max(1, info.bitsPerSample / 8);
+        long ch = info.channels;
         if (view.isTile()) {
             Level level = info.levels.get(view.level());
-            decoded = (long) level.tileWidth() * level.tileHeight();
-            output = decoded;
-        } else {
-            decoded = (long) view.width() * view.height();
-            output = (long) view.outWidth() * view.outHeight();
+            long pixels = (long) level.tileWidth() * level.tileHeight();
+            return pixels * ch * (bytesPerSample + 4 + 2) >> 10;
         }
-        int bytesPerSample = Math.max(1, info.bitsPerSample / 8);
-        // Floating-point processing and CIELAB conversion hold a float copy.
-        int working = info.bitsPerSample > 8 || info.colourSpace == ColourSpace.CIELAB ? 4 : bytesPerSample;
-        return (decoded * info.channels * (bytesPerSample + working) + output * info.channels) >> 10;
+        long frame = (long) view.width() * view.height();
+        long raw = frame;
+        if (frame >= Pipeline.PARALLEL_PIXELS) {
+            int th = info.levels.get(view.level()).tileHeight();
+            raw = Math.min(frame, (long) view.width() * th * workers.threads());
+        }
+        Processing p = view.processing();
+        long floats = p.kernel() != null || p.shade() != null ? frame * 4 * 2 : 0;
+        long output = (long) view.outWidth() * view.outHeight();
+        return (raw * ch * bytesPerSample + frame * ch + floats * ch + 2 * output * ch) >> 10;
     }
 
     private byte[] renderTile(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing())) {
+        Level level = info.levels.get(view.level());
+        if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing()) && watermark == null) {
             if (passThrough && view.quality() == defaultJpegQuality) {
                 byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
                 if (stored != null) {
@@ -119,7 +142,6 @@ public final class ViewRenderer {
                     return icc == null ? stored : JpegEncoder.withIccProfile(stored, icc, info.channels);
                 }
             }
-            Level level = info.levels.get(view.level());
             int col = view.tile() % level.tilesAcross();
             int row = view.tile() / level.tilesAcross();
             byte[] encoded = encodeNative(image, view, col * level.tileWidth(), row * level.tileHeight(),
@@ -129,29 +151,132 @@ public final class ViewRenderer {
             }
         }
         PixelBlock raw = image.reader().readTile(view.level(), view.tile());
-        return process(raw, image, view, -1, -1);
+        // A tile is one watermark block (spec 5.5).
+        return process(Pipeline.source(raw), raw, image, view, -1, -1, Workers.SERIAL, -1);
     }
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
         if (view.format() == OutputFormat.JPEG && view.outWidth() == view.width()
-                && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())) {
+                && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())
+                && watermark == null) {
             byte[] encoded = encodeNative(image, view, view.x(), view.y(), view.width(), view.height());
             if (encoded != null) {
                 return encoded;
             }
         }
-        PixelBlock raw = image.reader().readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
-        return process(raw, image, view, view.outWidth(), view.outHeight());
+        Level level = info.levels.get(view.level());
+        Pipeline.Source source = new RegionSource(image, view, level.tileHeight());
+        // Watermark blocks of twice the source's largest tile side (spec 5.5).
+        Level full = info.levels.get(0);
+        return process(source, null, image, view, view.outWidth(), view.outHeight(), workers,
+                2 * Math.max(full.tileWidth(), full.tileHeight()));
+    }
+
+    /**
+     * Decoded samples to encoded bytes: 16-bit samples stay 16-bit for encoders that keep them
+     * when nothing needs 8-bit processing ({@link SixteenBitPath}); everything else goes through
+     * the pipeline, keeping as many channels as the encoder takes, then the watermark.
+     *
+     * @param whole          the source's samples when already in one block (tiles), else null
+     * @param watermarkBlock watermark block side, or -1 for one block the size of the output
+     */
+    private byte[] process(Pipeline.Source source, PixelBlock whole, OpenImage image, View view, int outWidth,
+            int outHeight, Workers threads, int watermarkBlock) throws ImageException {
+        ImageInfo info = image.info();
+        Processing p = view.processing();
+        ImageEncoder encoder = encoders.forFormat(view.format());
+        // More than 4 channels keep 3 in every format (spec 5.2 step 6), not the first 4 as RGBA.
+        int maxChannels = info.channels > 4 ? 3 : encoder.maxChannels();
+        PixelBlock out = null;
+        if (watermark == null && encoder.keepsSixteenBit() && SixteenBitPath.applies(info, p)) {
+            PixelBlock raw = whole != null ? whole : source.read(0, source.height());
+            out = SixteenBitPath.render(raw, p, outWidth, outHeight, bilinear, maxChannels);
+        }
+        if (out == null) {
+            Level level = info.levels.get(view.level());
+            out = Pipeline.render(source, info, p,
+                    new Pipeline.Options(outWidth, outHeight, bilinear, maxChannels, level.width(), threads),
+                    histogramIfNeeded(image, p));
+            if (watermark != null) {
+                int block = watermarkBlock > 0 ? watermarkBlock : Math.max(out.width, out.height);
+                // The pipeline may hand back the reader's own array for a tile: the blend then copies.
+                out = watermark.apply(out, block, out == whole, ThreadLocalRandom.current());
+            }
+        }
+        return encoder.encode(out, view.quality(), encoders.metadata(info, p, levelScale(info, view.level())));
+    }
+
+    /**
+     * A region of one level read in bands of whole tile rows (each tile decoded once), or in one
+     * piece when it is small.
+     */
+    private static final class RegionSource implements Pipeline.Source {
+        private final OpenImage image;
+        private final View view;
+        private final int[] starts;
+
+        RegionSource(OpenImage image, View view, int tileHeight) {
+            this.image = image;
+            this.view = view;
+            this.starts = bandStarts(view.y(), view.width(), view.height(), tileHeight);
+        }
+
+        @Override
+        public int width() {
+            return view.width();
+        }
+
+        @Override
+        public int height() {
+            return view.height();
+        }
+
+        @Override
+        public int bands() {
+            return starts.length - 1;
+        }
+
+        @Override
+        public int bandStart(int band) {
+            return starts[band];
+        }
+
+        @Override
+        public PixelBlock read(int y, int rows) throws ImageException {
+            return image.reader().readRegion(view.level(), view.x(), view.y() + y, view.width(), rows);
+        }
+    }
+
+    /**
+     * Band boundaries (rows relative to the region, ending with its height): one band for a small
+     * region, else one per tile row the region touches.
+     */
+    static int[] bandStarts(int y, int width, int height, int tileHeight) {
+        if ((long) width * height < Pipeline.PARALLEL_PIXELS || tileHeight <= 0) {
+            return new int[] {0, height};
+        }
+        int first = tileHeight - Math.floorMod(y, tileHeight);
+        int n = 1 + (height - first + tileHeight - 1) / tileHeight;
+        if (first >= height) {
+            return new int[] {0, height};
+        }
+        int[] starts = new int[n + 1];
+        for (int i = 1; i < n; i++) {
+            starts[i] = first + (i - 1) * tileHeight;
+        }
+        starts[n] = height;
+        return starts;
     }
 
     /**
      * Nothing changes the pixels: they stay in native memory from decoder to encoder when the
-     * reader can do that for this level; else null.
+     * reader can do that for this level; else null. A large region is decoded in bands of tile
+     * rows on the workers and copied into one image.
      */
     private byte[] encodeNative(OpenImage image, View view, int x, int y, int width, int height)
             throws ImageException {
-        try (NativeImage pixels = image.reader().readRegionNative(view.level(), x, y, width, height)) {
+        try (NativeImage pixels = readNative(image, view.level(), x, y, width, height)) {
             if (pixels == null) {
                 return null;
             }
@@ -161,27 +286,52 @@ public final class ViewRenderer {
         }
     }
 
-    /**
-     * Decoded samples to encoded bytes: 16-bit samples stay 16-bit for encoders that keep them
-     * when nothing needs 8-bit processing ({@link SixteenBitPath}); everything else goes through
-     * the pipeline, keeping as many channels as the encoder takes.
-     */
-    private byte[] process(PixelBlock raw, OpenImage image, View view, int outWidth, int outHeight)
+    private NativeImage readNative(OpenImage image, int level, int x, int y, int width, int height)
             throws ImageException {
-        ImageInfo info = image.info();
-        ImageEncoder encoder = encoders.forFormat(view.format());
-        // More than 4 channels keep 3 in every format (spec 5.2 step 6), not the first 4 as RGBA.
-        int maxChannels = info.channels > 4 ? 3 : encoder.maxChannels();
-        PixelBlock out = null;
-        if (encoder.keepsSixteenBit() && SixteenBitPath.applies(info, view.processing())) {
-            out = SixteenBitPath.render(raw, view.processing(), outWidth, outHeight, bilinear, maxChannels);
+        int[] starts = bandStarts(y, width, height, image.info().levels.get(level).tileHeight());
+        int bands = starts.length - 1;
+        if (bands == 1 || workers.threads() == 1) {
+            return image.reader().readRegionNative(level, x, y, width, height);
         }
-        if (out == null) {
-            out = Pipeline.render(raw, info, view.processing(), outWidth, outHeight, bilinear, maxChannels,
-                    histogramIfNeeded(image, view.processing()));
+        NativeImage first = image.reader().readRegionNative(level, x, y, width, starts[1]);
+        if (first == null) {
+            return null;
         }
-        return encoder.encode(out, view.quality(),
-                encoders.metadata(info, view.processing(), levelScale(info, view.level())));
+        NativeImage whole = null;
+        try {
+            whole = NativeImage.allocate(width, height, first.channels);
+            NativeImage target = whole;
+            first.copyTo(0, 0, width, starts[1], target, 0, 0);
+            java.util.concurrent.atomic.AtomicBoolean unsupported = new java.util.concurrent.atomic.AtomicBoolean();
+            workers.run(bands - 1, i -> {
+                int y0 = starts[i + 1];
+                int rows = starts[i + 2] - y0;
+                try (NativeImage band = image.reader().readRegionNative(level, x, y + y0, width, rows)) {
+                    if (band == null || band.channels != target.channels) {
+                        unsupported.set(true);
+                    } else {
+                        band.copyTo(0, 0, width, rows, target, 0, y0);
+                    }
+                }
+            });
+            if (unsupported.get()) {
+                whole.close();
+                return null;
+            }
+            NativeImage done = whole;
+            whole = null;
+            return done;
+        } catch (Workers.ChunkException e) {
+            if (e.getCause() instanceof ImageException ie) {
+                throw ie;
+            }
+            throw e;
+        } finally {
+            first.close();
+            if (whole != null) {
+                whole.close();
+            }
+        }
     }
 
     /** iipsrv writes the source resolution scaled to the level, not corrected for a resize. */
@@ -202,7 +352,10 @@ public final class ViewRenderer {
         });
     }
 
-    /** iipsrv's "processing required" test for tiles (spec 3.3 step 4): pass-through only without it. */
+    /**
+     * iipsrv's "processing required" test for tiles (spec 3.3 step 4): pass-through only without
+     * it. A watermark also needs the pixels; callers check it separately.
+     */
     static boolean needsRawPixels(ImageInfo info, Processing p) {
         return info.bitsPerSample > 8 || info.colourSpace == ColourSpace.CIELAB || info.channels == 2
                 || info.channels > 3 || !p.isIdentity();

@@ -11,6 +11,8 @@ import io.github.iipservlet.encode.TiffEncoder;
 import io.github.iipservlet.image.ImageFormats;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
+import io.github.iipservlet.process.Watermark;
+import io.github.iipservlet.process.Workers;
 import io.github.iipservlet.protocol.ViewRenderer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -36,6 +38,7 @@ public final class IipContextListener implements ServletContextListener {
     static final String SAMPLES = "/WEB-INF/samples/";
 
     private Path extractedSamples;
+    private Workers workers;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -63,10 +66,12 @@ public final class IipContextListener implements ServletContextListener {
                     config.filenamePattern);
             TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
                     : TileStore.NONE;
+            workers = new Workers(config.ompNumThreads);
             Encoders encoders = new Encoders(Version.SERVER, new JpegEncoder(Version.SERVER), config.maxIcc,
                     config.copyright);
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
-                    config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2);
+                    config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2, workers,
+                    watermark(config));
             logOutputFormats(config);
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer));
         } catch (IOException e) {
@@ -94,10 +99,31 @@ public final class IipContextListener implements ServletContextListener {
             services.images().close();
             services.tiles().close();
         }
+        if (workers != null) {
+            workers.close();
+        }
         if (extractedSamples != null) {
             deleteQuietly(extractedSamples);
         }
         LOG.info("{} stopped", Version.SERVER);
+    }
+
+    /** The WATERMARK image, or null when none is set or it cannot be read (logged; iipsrv carries on too). */
+    private static Watermark watermark(ServerConfig config) {
+        if (config.watermark.isEmpty()) {
+            return null;
+        }
+        try {
+            Watermark w = Watermark.load(Path.of(config.watermark), config.watermarkProbability,
+                    config.watermarkOpacity);
+            if (w != null) {
+                LOG.info("watermark {} ({}x{}) loaded", config.watermark, w.width(), w.height());
+            }
+            return w;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("WATERMARK {} cannot be read, no watermark: {}", config.watermark, e.getMessage());
+            return null;
+        }
     }
 
     /** Context-param, then environment, then system property, then the embedding override map. */

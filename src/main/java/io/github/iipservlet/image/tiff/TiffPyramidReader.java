@@ -313,7 +313,8 @@ public final class TiffPyramidReader implements PyramidReader {
         Directory ifd0 = dirs.get(0);
         LevelData[] levels = new LevelData[dirs.size()];
         for (int i = 0; i < levels.length; i++) {
-            levels[i] = parseLevel(dirs.get(i));
+            // vips writes SampleFormat on the first directory only: the other levels inherit it (as iipsrv reads it once).
+            levels[i] = parseLevel(dirs.get(i), intValue(dirs.get(0), SAMPLE_FORMAT, 1));
         }
         LevelData first = levels[0];
         int photometric = first.photometric;
@@ -380,7 +381,7 @@ public final class TiffPyramidReader implements PyramidReader {
         return new Pyramid(info, levels);
     }
 
-    private static LevelData parseLevel(Directory d) throws ImageException {
+    private static LevelData parseLevel(Directory d, int defaultSampleFormat) throws ImageException {
         LevelData l = new LevelData();
         int width = intValue(d, IMAGE_WIDTH, -1);
         int height = intValue(d, IMAGE_LENGTH, -1);
@@ -398,7 +399,7 @@ public final class TiffPyramidReader implements PyramidReader {
         l.samplesInTile = planar == 2 ? 1 : spp;
         l.outChannels = l.samplesInTile;
         l.bits = intValue(d, BITS_PER_SAMPLE, 1);
-        int sampleFormat = intValue(d, SAMPLE_FORMAT, 1);
+        int sampleFormat = intValue(d, SAMPLE_FORMAT, defaultSampleFormat);
         l.sampleType = sampleFormat == 3 ? SampleType.FLOAT : sampleFormat == 2 ? SampleType.SIGNED_INT
                 : SampleType.UNSIGNED_INT;
         if (l.sampleType == SampleType.FLOAT && l.bits != 32) {

@@ -46,6 +46,9 @@ final class IipSession implements AutoCloseable {
     Processing.Colour colour = Processing.Colour.COLOUR;
     double[] minOverride;
     double[] maxOverride;
+    Processing.Shade shade;
+    final List<float[]> twist = new ArrayList<>();
+    float[] kernel;
 
     // Encoding.
     OutputFormat format = OutputFormat.JPEG;
@@ -143,7 +146,8 @@ final class IipSession implements AutoCloseable {
 
     Processing processing() {
         return new Processing(contrast, gamma, invert, colormap, minOverride == null ? null : minOverride.clone(),
-                maxOverride == null ? null : maxOverride.clone(), colour, rotation, flip, equalise);
+                maxOverride == null ? null : maxOverride.clone(), colour, rotation, flip, equalise, shade,
+                twist.isEmpty() ? null : twist.toArray(new float[0][]), kernel == null ? null : kernel.clone());
     }
 
     @Override
