@@ -108,13 +108,15 @@ public final class Resampler {
      * buffer's last pixel: at the right edge the "next" pixel is the first of the following row,
      * and on the last row every lower neighbour is the image's last pixel. Reproduced here row by
      * row.
+     *
+     * <p>out = c (a P11 + b P21) + d (a P12 + b P22): the horizontal blends of a source row are the
+     * same for every output row that uses it, so each is computed once and kept while the next
+     * output rows need it (the same float operations in the same order, so the same results).
      */
     public static void bilinearRows(Rows in, int w, int h, int ch, byte[] out, int outW, int outH, int rowFrom,
             int rowTo) {
         float xscale = (float) w / (float) outW;
         float yscale = (float) h / (float) outH;
-        byte[] lastArr = in.arrays()[h - 1];
-        int lastOff = in.offsets()[h - 1] + (w - 1) * ch;
         // per-column source offset and weights, computed once; columns from `edge` on start in
         // the last source column
         int[] colOff = new int[outW];
@@ -131,60 +133,84 @@ public final class Resampler {
                 edge = i;
             }
         }
+        Blends blends = new Blends(in, w, h, ch, outW, colOff, wa, wb, edge);
+        float[] upper = new float[outW * ch];
+        float[] lower = new float[outW * ch];
+        int upperRow = -1;
+        int lowerRow = -1;
+        int n = outW * ch;
         for (int j = rowFrom; j < rowTo; j++) {
             float jscale = j * yscale;
             int jj = (int) Math.floor(jscale);
             float c = (float) (jj + 1) - jscale;
             float d = jscale - (float) jj;
-            byte[] a0 = in.arrays()[jj];
-            int r0 = in.offsets()[jj];
-            boolean below = jj + 1 < h;
-            // the row below, or the last pixel repeated
-            byte[] a1 = below ? in.arrays()[jj + 1] : lastArr;
-            int r1 = below ? in.offsets()[jj + 1] : lastOff;
-            int step1 = below ? ch : 0;
-            int o = j * outW * ch;
-            for (int i = 0; i < edge; i++) {
-                int p11 = r0 + colOff[i];
-                int p12 = below ? r1 + colOff[i] : r1;
-                float a = wa[i];
-                float b = wb[i];
-                if (ch == 3) { // the common case, unrolled
-                    int q21 = p11 + 3;
-                    int q22 = p12 + step1;
-                    float tx = (a0[p11] & 0xff) * a + (a0[q21] & 0xff) * b;
-                    float ty = (a1[p12] & 0xff) * a + (a1[q22] & 0xff) * b;
-                    out[o] = (byte) (int) (c * tx + d * ty);
-                    tx = (a0[p11 + 1] & 0xff) * a + (a0[q21 + 1] & 0xff) * b;
-                    ty = (a1[p12 + 1] & 0xff) * a + (a1[q22 + 1] & 0xff) * b;
-                    out[o + 1] = (byte) (int) (c * tx + d * ty);
-                    tx = (a0[p11 + 2] & 0xff) * a + (a0[q21 + 2] & 0xff) * b;
-                    ty = (a1[p12 + 2] & 0xff) * a + (a1[q22 + 2] & 0xff) * b;
-                    out[o + 2] = (byte) (int) (c * tx + d * ty);
-                    o += 3;
-                    continue;
-                }
-                for (int k = 0; k < ch; k++) {
-                    float tx = (a0[p11 + k] & 0xff) * a + (a0[p11 + ch + k] & 0xff) * b;
-                    float ty = (a1[p12 + k] & 0xff) * a + (a1[p12 + step1 + k] & 0xff) * b;
-                    out[o++] = (byte) (int) (c * tx + d * ty);
+            if (upperRow != jj) {
+                if (lowerRow == jj) {
+                    float[] t = upper;
+                    upper = lower;
+                    lower = t;
+                    upperRow = jj;
+                    lowerRow = -1;
+                } else {
+                    blends.row(jj, upper);
+                    upperRow = jj;
                 }
             }
+            if (lowerRow != jj + 1) {
+                blends.row(jj + 1, lower);
+                lowerRow = jj + 1;
+            }
+            for (int k = 0, o = j * n; k < n; k++) {
+                out[o + k] = (byte) (int) (c * upper[k] + d * lower[k]);
+            }
+        }
+    }
+
+    /** The horizontal blends a P(r, ii) + b P(r, ii + 1) of one source row, with iipsrv's neighbours. */
+    private record Blends(Rows in, int w, int h, int ch, int outW, int[] colOff, float[] wa, float[] wb, int edge) {
+        /** Row r of the blends; r == h is the row below the last, which iipsrv clamps to the last pixel. */
+        void row(int r, float[] dst) {
+            byte[] lastArr = in.arrays()[h - 1];
+            int lastOff = in.offsets()[h - 1] + (w - 1) * ch;
+            if (r >= h) {
+                for (int i = 0, o = 0; i < outW; i++) {
+                    for (int k = 0; k < ch; k++) {
+                        float v = lastArr[lastOff + k] & 0xff;
+                        dst[o++] = v * wa[i] + v * wb[i];
+                    }
+                }
+                return;
+            }
+            byte[] a0 = in.arrays()[r];
+            int r0 = in.offsets()[r];
+            int o = 0;
+            if (ch == 3) {
+                for (int i = 0; i < edge; i++) {
+                    int p = r0 + colOff[i];
+                    float a = wa[i];
+                    float b = wb[i];
+                    dst[o] = (a0[p] & 0xff) * a + (a0[p + 3] & 0xff) * b;
+                    dst[o + 1] = (a0[p + 1] & 0xff) * a + (a0[p + 4] & 0xff) * b;
+                    dst[o + 2] = (a0[p + 2] & 0xff) * a + (a0[p + 5] & 0xff) * b;
+                    o += 3;
+                }
+            } else {
+                for (int i = 0; i < edge; i++) {
+                    int p = r0 + colOff[i];
+                    float a = wa[i];
+                    float b = wb[i];
+                    for (int k = 0; k < ch; k++) {
+                        dst[o++] = (a0[p + k] & 0xff) * a + (a0[p + ch + k] & 0xff) * b;
+                    }
+                }
+            }
+            // last source column: the right neighbour is the first pixel of the next row
+            byte[] nextArr = r + 1 < h ? in.arrays()[r + 1] : lastArr;
+            int next = r + 1 < h ? in.offsets()[r + 1] : lastOff;
             for (int i = edge; i < outW; i++) {
-                // last source column: the right neighbours are the first pixels of the next rows
-                int p11 = r0 + colOff[i];
-                byte[] a21 = below ? in.arrays()[jj + 1] : lastArr;
-                int q21 = below ? in.offsets()[jj + 1] : lastOff;
-                int p12 = below ? r1 + colOff[i] : r1;
-                boolean twoBelow = jj + 2 < h;
-                byte[] a22 = below && twoBelow ? in.arrays()[jj + 2] : lastArr;
-                int q22 = below && twoBelow ? in.offsets()[jj + 2] : lastOff;
-                float a = wa[i];
-                float b = wb[i];
+                int p = r0 + colOff[i];
                 for (int k = 0; k < ch; k++) {
-                    float tx = (a0[p11 + k] & 0xff) * a + (a21[q21 + k] & 0xff) * b;
-                    float ty = (a1[p12 + k] & 0xff) * a + (a22[q22 + k] & 0xff) * b;
-                    out[o++] = (byte) (int) (c * tx + d * ty);
+                    dst[o++] = (a0[p + k] & 0xff) * wa[i] + (nextArr[next + k] & 0xff) * wb[i];
                 }
             }
         }
