@@ -388,6 +388,68 @@ class ProcessingStepsTest {
         }
     }
 
+    /** Spec 5.4 as written: neighbours are offsets in the flat buffer, clamped to its last pixel. */
+    static byte[] flatBilinear(byte[] in, int w, int h, int ch, int outW, int outH) {
+        byte[] out = new byte[outW * outH * ch];
+        float xscale = (float) w / outW;
+        float yscale = (float) h / outH;
+        int max = (w * h - 1) * ch;
+        for (int j = 0; j < outH; j++) {
+            for (int i = 0; i < outW; i++) {
+                float is = i * xscale;
+                float js = j * yscale;
+                int ii = (int) Math.floor(is);
+                int jj = (int) Math.floor(js);
+                float a = ii + 1 - is;
+                float b = is - ii;
+                float c = jj + 1 - js;
+                float d = js - jj;
+                int p11 = (jj * w + ii) * ch;
+                int p21 = Math.min(p11 + ch, max);
+                int p12 = Math.min(p11 + w * ch, max);
+                int p22 = Math.min(p11 + w * ch + ch, max);
+                for (int k = 0; k < ch; k++) {
+                    float tx = (in[p11 + k] & 0xff) * a + (in[p21 + k] & 0xff) * b;
+                    float ty = (in[p12 + k] & 0xff) * a + (in[p22 + k] & 0xff) * b;
+                    out[(j * outW + i) * ch + k] = (byte) (int) (c * tx + d * ty);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void resizingRowsInSeparateArraysEqualsResizingOneArray() {
+        SplittableRandom random = new SplittableRandom(11);
+        int[][] sizes = {{1, 1, 5, 3}, {1, 7, 3, 9}, {7, 1, 2, 4}, {13, 9, 40, 31}, {40, 31, 13, 9}, {5, 5, 5, 9}};
+        for (int ch : new int[] {1, 3, 4}) {
+            for (int[] sz : sizes) {
+                int w = sz[0];
+                int h = sz[1];
+                byte[] flat = new byte[w * h * ch];
+                for (int i = 0; i < flat.length; i++) {
+                    flat[i] = (byte) random.nextInt(256);
+                }
+                // every row in an array of its own, at an odd offset
+                byte[][] arrays = new byte[h][];
+                int[] offsets = new int[h];
+                for (int y = 0; y < h; y++) {
+                    offsets[y] = 1 + random.nextInt(5);
+                    arrays[y] = new byte[offsets[y] + w * ch + 3];
+                    System.arraycopy(flat, y * w * ch, arrays[y], offsets[y], w * ch);
+                }
+                Resampler.Rows rows = new Resampler.Rows(arrays, offsets);
+                byte[] a = flatBilinear(flat, w, h, ch, sz[2], sz[3]);
+                byte[] b = new byte[a.length];
+                Resampler.bilinearRows(rows, w, h, ch, b, sz[2], sz[3], 0, sz[3]);
+                assertArrayEquals(a, b, "bilinear " + Arrays.toString(sz) + " x" + ch);
+                byte[] n = new byte[a.length];
+                Resampler.nearestRows(rows, w, h, ch, n, sz[2], sz[3], 0, sz[3]);
+                assertArrayEquals(Resampler.nearest(flat, w, h, ch, sz[2], sz[3]), n, "nearest");
+            }
+        }
+    }
+
     @Test
     void workersRunEveryChunkOnceAndPassFailuresOn() throws Exception {
         try (Workers workers = new Workers(2)) {
