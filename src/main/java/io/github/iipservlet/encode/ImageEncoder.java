@@ -45,4 +45,16 @@ public interface ImageEncoder {
     default byte[] encode(PixelBlock eightBit, int quality, double dpiX, double dpiY, int resolutionUnit) {
         return encode(eightBit, quality, OutputMetadata.resolution(dpiX, dpiY, resolutionUnit));
     }
+
+    /**
+     * Checks a block for the encoders that take 1 to 4 channels of 8- or 16-bit samples (PNG,
+     * TIFF) and says whether it is 16-bit.
+     */
+    static boolean requireUpToFourChannels(PixelBlock block, String format) {
+        boolean sixteen = block.data instanceof short[];
+        if (block.channels < 1 || block.channels > 4 || !(block.data instanceof byte[] || sixteen)) {
+            throw new IllegalArgumentException(format + " takes 1 to 4 channels of 8- or 16-bit samples");
+        }
+        return sixteen;
+    }
 }

@@ -67,11 +67,8 @@ public final class PngEncoder implements ImageEncoder {
 
     @Override
     public byte[] encode(PixelBlock block, int quality, OutputMetadata metadata) {
+        boolean sixteen = ImageEncoder.requireUpToFourChannels(block, "PNG");
         int ch = block.channels;
-        boolean sixteen = block.data instanceof short[];
-        if (ch < 1 || ch > 4 || !(block.data instanceof byte[] || sixteen)) {
-            throw new IllegalArgumentException("PNG takes 1 to 4 channels of 8- or 16-bit samples");
-        }
         int w = block.width;
         int h = block.height;
         int level = Math.max(0, Math.min(9, quality));

@@ -131,11 +131,8 @@ public final class TiffEncoder implements ImageEncoder {
 
     @Override
     public byte[] encode(PixelBlock block, int quality, OutputMetadata metadata) {
+        boolean sixteen = ImageEncoder.requireUpToFourChannels(block, "TIFF");
         int ch = block.channels;
-        boolean sixteen = block.data instanceof short[];
-        if (ch < 1 || ch > 4 || !(block.data instanceof byte[] || sixteen)) {
-            throw new IllegalArgumentException("TIFF takes 1 to 4 channels of 8- or 16-bit samples");
-        }
         int w = block.width;
         int h = block.height;
         boolean alpha = ch == 2 || ch == 4;
