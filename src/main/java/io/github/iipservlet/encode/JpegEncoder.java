@@ -49,18 +49,23 @@ public final class JpegEncoder implements ImageEncoder {
     private final byte[] comSegment;
 
     public JpegEncoder(String comment) {
+        comSegment = comSegment(comment);
+    }
+
+    /** A COM segment (marker, length, text as UTF-8, cut to fit), or an empty array for no text. */
+    static byte[] comSegment(String comment) {
         if (comment == null || comment.isEmpty()) {
-            comSegment = new byte[0];
-        } else {
-            byte[] text = comment.getBytes(StandardCharsets.ISO_8859_1);
-            int len = Math.min(text.length, 65533);
-            comSegment = new byte[len + 4];
-            comSegment[0] = (byte) 0xFF;
-            comSegment[1] = (byte) 0xFE;
-            comSegment[2] = (byte) ((len + 2) >> 8);
-            comSegment[3] = (byte) (len + 2);
-            System.arraycopy(text, 0, comSegment, 4, len);
+            return new byte[0];
         }
+        byte[] text = comment.getBytes(StandardCharsets.UTF_8);
+        int len = Math.min(text.length, 65533);
+        byte[] segment = new byte[len + 4];
+        segment[0] = (byte) 0xFF;
+        segment[1] = (byte) 0xFE;
+        segment[2] = (byte) ((len + 2) >> 8);
+        segment[3] = (byte) (len + 2);
+        System.arraycopy(text, 0, segment, 4, len);
+        return segment;
     }
 
     @Override
@@ -197,7 +202,9 @@ public final class JpegEncoder implements ImageEncoder {
             insertAt = 2;
             app0 = new byte[] {(byte) 0xFF, (byte) 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0};
         }
-        int extra = comSegment.length + icc.length + (app0 == null ? 0 : app0.length);
+        // The rights (the image's, else COPYRIGHT) in a second comment: JPEG has no copyright field.
+        byte[] rights = comSegment(metadata.text("rights"));
+        int extra = comSegment.length + rights.length + icc.length + (app0 == null ? 0 : app0.length);
         byte[] result = new byte[length + extra];
         System.arraycopy(jpeg, 0, result, 0, insertAt);
         int pos = insertAt;
@@ -207,6 +214,8 @@ public final class JpegEncoder implements ImageEncoder {
         }
         System.arraycopy(comSegment, 0, result, pos, comSegment.length);
         pos += comSegment.length;
+        System.arraycopy(rights, 0, result, pos, rights.length);
+        pos += rights.length;
         System.arraycopy(icc, 0, result, pos, icc.length);
         pos += icc.length;
         System.arraycopy(jpeg, insertAt, result, pos, length - insertAt);

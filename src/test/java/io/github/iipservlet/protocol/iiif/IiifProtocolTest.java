@@ -271,6 +271,12 @@ class IiifProtocolTest {
         }
         Http.Reply region = ok(base + "test.tif/0,0,1024,1024/256,/0/default.jpg");
         assertEquals("inline; filename=\"test_256x179.jpg\"", region.header("Content-Disposition"));
+        // A rendered JPEG names the server and the image's rights in two comments.
+        java.util.List<String> comments = Jpegs.segments(region.body()).stream().filter(g -> g.marker() == 0xFE)
+                .map(g -> new String(g.payload(), java.nio.charset.StandardCharsets.UTF_8)).toList();
+        assertEquals(2, comments.size(), comments.toString());
+        assertTrue(comments.get(0).startsWith("iip-servlet/"), comments.toString());
+        assertEquals("Copyright Test 2024", comments.get(1));
     }
 
     @Test
