@@ -1,11 +1,14 @@
 package io.github.iipservlet.protocol.iiif;
 
 import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.protocol.PercentDecoding;
 
 /**
- * A IIIF argument split into identifier and parameters (spec 8.1). The argument is percent-decoded
- * once before splitting, as iipsrv does, so an identifier holding {@code %2F} names a sub-folder;
- * the last four segments are the parameters, everything before them the identifier.
+ * A IIIF argument split into identifier and parameters (spec 8.1). An argument without a slash
+ * as the client wrote it is a base URI (its identifier may hold {@code %2F}). Otherwise it is
+ * percent-decoded once before splitting, as iipsrv does, so an identifier holding {@code %2F}
+ * names a sub-folder; the last four segments are the parameters, everything before them the
+ * identifier.
  *
  * @param kind       what is asked for
  * @param identifier the image, still to be decoded once more by the image store's caller
@@ -17,11 +20,14 @@ record IiifRequest(Kind kind, String identifier, int page, String[] params) {
 
     static final String SYNTAX = "IIIF syntax is {identifier}/{region}/{size}/{rotation}/{quality}{.format}";
 
-    static IiifRequest parse(String decoded, String delimiter) throws IiifError {
-        int last = decoded.lastIndexOf('/');
-        if (last < 0) {
-            return new IiifRequest(Kind.REDIRECT, decoded, 0, null);
+    /** @param raw the argument as the client sent it (not decoded) */
+    static IiifRequest parse(String raw, String delimiter) throws IiifError {
+        if (raw.indexOf('/') < 0) {
+            return new IiifRequest(Kind.REDIRECT, raw, 0, null);
         }
+        // Decoding keeps every slash of the raw argument, so there is one.
+        String decoded = PercentDecoding.decode(raw);
+        int last = decoded.lastIndexOf('/');
         String suffix = decoded.substring(last + 1);
         if (suffix.startsWith("info")) {
             if (!suffix.equals("info.json")) {

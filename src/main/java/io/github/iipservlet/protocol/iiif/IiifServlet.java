@@ -53,9 +53,7 @@ public final class IiifServlet extends HttpServlet {
         }
         int version = negotiatedVersion(request.getHeader("Accept"), config.iiifVersion);
         try {
-            // The base URI as the client wrote it (an identifier may hold %2F): redirect to info.json.
-            IiifRequest iiif = raw.indexOf('/') < 0 ? new IiifRequest(IiifRequest.Kind.REDIRECT, raw, 0, null)
-                    : parse(services, raw);
+            IiifRequest iiif = parse(services, raw);
             if (iiif.kind() == IiifRequest.Kind.REDIRECT) {
                 response.setStatus(HttpServletResponse.SC_SEE_OTHER);
                 HttpReplies.identify(response);
@@ -107,10 +105,10 @@ public final class IiifServlet extends HttpServlet {
      * identifier usually arrives with its slashes unescaped.
      */
     private static IiifRequest parse(Services services, String raw) throws IiifError {
-        String decoded = PercentDecoding.decode(raw);
         try {
-            return IiifRequest.parse(decoded, services.config().iiifDelimiter);
+            return IiifRequest.parse(raw, services.config().iiifDelimiter);
         } catch (IiifError e) {
+            String decoded = PercentDecoding.decode(raw);
             if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
                 try (OpenImage image = services.images().open(PercentDecoding.decode(decoded))) {
                     return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);

@@ -61,10 +61,6 @@ record Region(double left, double top, double width, double height) {
         return FULL;
     }
 
-    boolean isFull() {
-        return left <= 0 && top <= 0 && width >= 1 && height >= 1;
-    }
-
     private static IiifError incorrect(String text) {
         return IiifError.bad("IIIF: incorrect region format: " + text);
     }

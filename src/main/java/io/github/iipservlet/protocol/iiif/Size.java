@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
+import io.github.iipservlet.config.CNumbers;
 import java.util.Locale;
 
 /**
@@ -40,7 +41,7 @@ record Size(int width, int height, boolean keepAspect, boolean upscale) {
             h = fullH;
         } else if (size.startsWith("pct:")) {
             String n = size.substring(4);
-            if (!io.github.iipservlet.config.CNumbers.isWellFormed(n, true)) {
+            if (!CNumbers.isWellFormed(n, true)) {
                 throw IiifError.bad("invalid size");
             }
             double pct = Double.parseDouble(n.trim());
