@@ -9,11 +9,8 @@ import io.github.iipservlet.image.PixelBlock;
  */
 public interface ImageEncoder {
 
-    /** MIME type of the output, e.g. {@code image/jpeg}. */
-    String mimeType();
-
-    /** File suffix without the dot, e.g. {@code jpg}. */
-    String suffix();
+    /** The format written: its MIME type and file suffix. */
+    OutputFormat format();
 
     /**
      * Most channels the format accepts (the pipeline's {@code maxChannels}). 3 means JPEG's rule

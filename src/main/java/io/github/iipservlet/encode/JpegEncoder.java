@@ -69,13 +69,8 @@ public final class JpegEncoder implements ImageEncoder {
     }
 
     @Override
-    public String mimeType() {
-        return "image/jpeg";
-    }
-
-    @Override
-    public String suffix() {
-        return "jpg";
+    public OutputFormat format() {
+        return OutputFormat.JPEG;
     }
 
     @Override

@@ -46,13 +46,8 @@ public final class PngEncoder implements ImageEncoder {
     }
 
     @Override
-    public String mimeType() {
-        return OutputFormat.PNG.mimeType;
-    }
-
-    @Override
-    public String suffix() {
-        return OutputFormat.PNG.suffix;
+    public OutputFormat format() {
+        return OutputFormat.PNG;
     }
 
     @Override

@@ -110,13 +110,8 @@ public final class TiffEncoder implements ImageEncoder {
     }
 
     @Override
-    public String mimeType() {
-        return OutputFormat.TIFF.mimeType;
-    }
-
-    @Override
-    public String suffix() {
-        return OutputFormat.TIFF.suffix;
+    public OutputFormat format() {
+        return OutputFormat.TIFF;
     }
 
     @Override

@@ -44,13 +44,8 @@ public final class WebpEncoder implements ImageEncoder {
     private static final WriterPool WRITERS = new WriterPool(WRITER_SPI);
 
     @Override
-    public String mimeType() {
-        return OutputFormat.WEBP.mimeType;
-    }
-
-    @Override
-    public String suffix() {
-        return OutputFormat.WEBP.suffix;
+    public OutputFormat format() {
+        return OutputFormat.WEBP;
     }
 
     @Override

@@ -158,8 +158,8 @@ class JpegEncoderTest {
     @Test
     void describesItself() {
         JpegEncoder enc = new JpegEncoder("c");
-        assertEquals("image/jpeg", enc.mimeType());
-        assertEquals("jpg", enc.suffix());
+        assertEquals("image/jpeg", enc.format().mimeType);
+        assertEquals("jpg", enc.format().suffix);
         assertEquals(3, enc.maxChannels());
     }
 }
