@@ -30,4 +30,12 @@ public class ImageException extends Exception {
     public Kind kind() {
         return kind;
     }
+
+    /**
+     * The text a 404 reply shows: the message, except for a file we do not serve, which is only
+     * named as such (iipsrv answers those with its generic failure).
+     */
+    public String replyText() {
+        return kind == Kind.UNSUPPORTED ? "Unsupported image" : getMessage();
+    }
 }

@@ -69,8 +69,7 @@ public abstract class TileProtocolServlet extends HttpServlet {
             HttpReplies.content(response, OutputFormat.JPEG.mimeType, services.renderer().render(view, image),
                     info.lastModified);
         } catch (ImageException e) {
-            HttpReplies.notFound(response, e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image"
-                    : e.getMessage());
+            HttpReplies.notFound(response, e.replyText());
         }
     }
 }

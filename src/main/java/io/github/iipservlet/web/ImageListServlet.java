@@ -162,8 +162,7 @@ public final class ImageListServlet extends HttpServlet {
             ImageInfo info = image.info();
             return new Entry(name, id, false, info.width(), info.height(), bytes, null);
         } catch (ImageException e) {
-            return new Entry(name, id, false, -1, -1, bytes,
-                    e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image" : e.getMessage());
+            return new Entry(name, id, false, -1, -1, bytes, e.replyText());
         }
     }
 

@@ -85,8 +85,7 @@ public final class IiifServlet extends HttpServlet {
         } catch (IiifError e) {
             HttpReplies.text(response, e.status, e.getMessage());
         } catch (ImageException e) {
-            HttpReplies.notFound(response, e.kind() == ImageException.Kind.UNSUPPORTED ? "Unsupported image"
-                    : e.getMessage());
+            HttpReplies.notFound(response, e.replyText());
         } catch (OutOfMemoryError e) {
             LOG.error("out of memory for IIIF request '{}': give the JVM more heap (-Xmx)", raw);
             response.setHeader("Retry-After", "5");
