@@ -18,7 +18,10 @@ public final class ServerConfig {
     /** Context attribute holding a {@code Map<String,String>} that overrides every other source. */
     public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
 
-    /** Every variable iipsrv reads, plus the deprecated names we still accept (decision 9). */
+    /**
+     * Every variable iipsrv reads, plus the deprecated names we still accept (decision 9), plus our
+     * own JPEG2000_DECODER (auto, openjpeg or jj2000).
+     */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
             "PNG_QUALITY", "WEBP_QUALITY", "AVIF_QUALITY", "AVIF_CODEC", "TIFF_COMPRESSION", "TIFF_QUALITY", "MAX_CVT",
@@ -26,7 +29,7 @@ public final class ServerConfig {
             "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "INTERPOLATION", "CORS", "BASE_URL", "CACHE_CONTROL", "URI_MAP",
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
-            "MAX_IMAGE_METADATA_CACHE_SIZE");
+            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER");
 
     public final int verbosity;
     public final String logFile;
@@ -72,6 +75,8 @@ public final class ServerConfig {
     public final String decoderModules;
     /** Worker threads for large renders; 0 = number of cores. */
     public final int ompNumThreads;
+    /** JPEG2000_DECODER: auto (OpenJPEG when libopenjp2 loads, else JJ2000), openjpeg or jj2000. */
+    public final String jpeg2000Decoder;
 
     private final Map<String, String> effective;
     private final List<String> warnings;
@@ -130,6 +135,7 @@ public final class ServerConfig {
         copyright = p.text("COPYRIGHT", "");
         decoderModules = p.text("DECODER_MODULES", "");
         ompNumThreads = Math.max(0, p.integer("OMP_NUM_THREADS", 0));
+        jpeg2000Decoder = p.text("JPEG2000_DECODER", "auto");
         effective = Collections.unmodifiableMap(p.effective);
         warnings = List.copyOf(p.warnings);
     }

@@ -1,5 +1,7 @@
 package io.github.iipservlet.image;
 
+import io.github.iipservlet.image.jp2.Jp2Decoder;
+import io.github.iipservlet.image.jp2.Jp2PyramidReader;
 import io.github.iipservlet.image.tiff.TiffPyramidReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,13 +9,20 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Recognises a file by its first bytes (spec 9.1) and opens the matching pyramid reader. */
+/**
+ * Recognises a file by its first bytes (spec 9.1) and opens the matching pyramid reader: TIFF, and
+ * JPEG2000 (JP2 files and bare codestreams) through the context's decoder.
+ */
 public final class ImageFormats {
-    private ImageFormats() {
+    private final Jp2Decoder jpeg2000;
+
+    /** @param jpeg2000 the JPEG2000 decoder, or null to refuse JPEG2000 as an unsupported type */
+    public ImageFormats(Jp2Decoder jpeg2000) {
+        this.jpeg2000 = jpeg2000;
     }
 
-    public static PyramidReader open(Path file) throws ImageException {
-        byte[] magic = new byte[10];
+    public PyramidReader open(Path file) throws ImageException {
+        byte[] magic = new byte[12];
         int n;
         try {
             n = readStart(file, magic);
@@ -26,6 +35,9 @@ public final class ImageFormats {
         if (isTiff(magic)) {
             return TiffPyramidReader.open(file);
         }
+        if (isJpeg2000(magic) && jpeg2000 != null) {
+            return Jp2PyramidReader.open(file, jpeg2000);
+        }
         throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
     }
 
@@ -34,9 +46,9 @@ public final class ImageFormats {
      * folder listing pick out images without opening every file it holds.
      */
     public static boolean recognises(Path file) {
-        byte[] magic = new byte[10];
+        byte[] magic = new byte[12];
         try {
-            return readStart(file, magic) >= 4 && isTiff(magic);
+            return readStart(file, magic) >= 4 && (isTiff(magic) || isJpeg2000(magic));
         } catch (IOException e) {
             return false;
         }
@@ -56,6 +68,13 @@ public final class ImageFormats {
             }
             return n;
         }
+    }
+
+    /** A JP2 signature box, or a codestream's SOC and SIZ markers. */
+    static boolean isJpeg2000(byte[] m) {
+        return m[0] == 0 && m[1] == 0 && m[2] == 0 && m[3] == 12 && m[4] == 'j' && m[5] == 'P' && m[6] == ' '
+                && m[7] == ' ' && m[8] == 13 && m[9] == 10 && (m[10] & 0xff) == 0x87 && m[11] == 10
+                || (m[0] & 0xff) == 0xff && (m[1] & 0xff) == 0x4f && (m[2] & 0xff) == 0xff && (m[3] & 0xff) == 0x51;
     }
 
     static boolean isTiff(byte[] m) {

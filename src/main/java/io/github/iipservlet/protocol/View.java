@@ -20,18 +20,26 @@ import io.github.iipservlet.process.Processing;
  * @param processing pixel processing
  * @param format     output format
  * @param quality    encoder quality
+ * @param layers     JPEG2000 quality layers asked for (IIP's LYR), 0 when not given
  */
 public record View(String image, int level, int tile, int x, int y, int width, int height, int outWidth,
-        int outHeight, Processing processing, OutputFormat format, int quality) {
+        int outHeight, Processing processing, OutputFormat format, int quality, int layers) {
 
     public static View tile(String image, int level, int tile, Processing processing, OutputFormat format,
             int quality) {
-        return new View(image, level, tile, 0, 0, 0, 0, 0, 0, processing, format, quality);
+        return new View(image, level, tile, 0, 0, 0, 0, 0, 0, processing, format, quality, 0);
     }
 
     public static View region(String image, int level, int x, int y, int width, int height, int outWidth,
             int outHeight, Processing processing, OutputFormat format, int quality) {
-        return new View(image, level, -1, x, y, width, height, outWidth, outHeight, processing, format, quality);
+        return new View(image, level, -1, x, y, width, height, outWidth, outHeight, processing, format, quality,
+                0);
+    }
+
+    /** The same view decoding the quality layers LYR asks for (JPEG2000 only; others ignore it). */
+    public View withLayers(int lyr) {
+        return new View(image, level, tile, x, y, width, height, outWidth, outHeight, processing, format, quality,
+                lyr);
     }
 
     public boolean isTile() {
@@ -49,6 +57,9 @@ public record View(String image, int level, int tile, int x, int y, int width, i
                     .append(outWidth).append('x').append(outHeight);
         }
         b.append('|').append(processing.key()).append('|').append(format.suffix).append(quality);
+        if (layers != 0) {
+            b.append("|L").append(layers);
+        }
         return b.toString();
     }
 }

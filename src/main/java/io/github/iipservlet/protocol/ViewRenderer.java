@@ -13,6 +13,7 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
+import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.process.Histogram;
 import io.github.iipservlet.process.Pipeline;
 import io.github.iipservlet.process.Processing;
@@ -48,6 +49,8 @@ public final class ViewRenderer {
     private final int budgetKib;
     private final Workers workers;
     private final Watermark watermark;
+    /** MAX_LAYERS (spec 3.9). */
+    private final int maxLayers;
 
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality) {
@@ -58,7 +61,7 @@ public final class ViewRenderer {
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality, long pixelBudgetBytes) {
         this(store, new Encoders(Version.SERVER, jpeg, 65536, ""), passThrough, bilinear, defaultJpegQuality,
-                pixelBudgetBytes, Workers.SERIAL, null);
+                pixelBudgetBytes, Workers.SERIAL, null, 0);
     }
 
     /**
@@ -66,10 +69,12 @@ public final class ViewRenderer {
      * @param pixelBudgetBytes pixel memory renders may hold at once
      * @param workers          threads for large renders
      * @param watermark        added to every tile and region, or null
+     * @param maxLayers        MAX_LAYERS: JPEG2000 quality layers decoded
      */
     public ViewRenderer(TileStore store, Encoders encoders, boolean passThrough, boolean bilinear,
-            int defaultJpegQuality, long pixelBudgetBytes, Workers workers, Watermark watermark) {
+            int defaultJpegQuality, long pixelBudgetBytes, Workers workers, Watermark watermark, int maxLayers) {
         this.workers = workers;
+        this.maxLayers = maxLayers;
         this.watermark = watermark;
         this.budgetKib = (int) Math.max(1024, Math.min(Integer.MAX_VALUE, pixelBudgetBytes >> 10));
         this.pixelBudget = new Semaphore(budgetKib);
@@ -83,6 +88,25 @@ public final class ViewRenderer {
 
     public int defaultQuality() {
         return defaultJpegQuality;
+    }
+
+    /**
+     * iipsrv's layer value for a view (spec 3.9, View::getLayers): MAX_LAYERS caps LYR; a negative
+     * MAX_LAYERS without LYR asks for all layers; otherwise LYR, 0 (the decoder's default) when absent.
+     */
+    static int layerValue(int maxLayers, int lyr) {
+        if (maxLayers > 0) {
+            return lyr > 0 && lyr < maxLayers ? lyr : maxLayers;
+        }
+        if (maxLayers < 0 && lyr == 0) {
+            return -1;
+        }
+        return lyr;
+    }
+
+    /** The reader of a view's pixels, decoding the layers the view asks for. */
+    private PyramidReader reader(View view, OpenImage image) {
+        return image.reader().withLayers(layerValue(maxLayers, view.layers()));
     }
 
     /** The encoded view, from the store or rendered now. */
@@ -135,7 +159,7 @@ public final class ViewRenderer {
         Level level = info.levels.get(view.level());
         if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing()) && watermark == null) {
             if (passThrough && view.quality() == defaultJpegQuality) {
-                byte[] stored = image.reader().readJpegTile(view.level(), view.tile());
+                byte[] stored = reader(view, image).readJpegTile(view.level(), view.tile());
                 if (stored != null) {
                     // iipsrv injects the ICC profile into passed-through tiles too.
                     byte[] icc = encoders.iccProfile(info, view.processing());
@@ -150,7 +174,7 @@ public final class ViewRenderer {
                 return encoded;
             }
         }
-        PixelBlock raw = image.reader().readTile(view.level(), view.tile());
+        PixelBlock raw = reader(view, image).readTile(view.level(), view.tile());
         // A tile is one watermark block (spec 5.5).
         return process(Pipeline.source(raw), raw, image, view, -1, -1, Workers.SERIAL, -1);
     }
@@ -166,7 +190,7 @@ public final class ViewRenderer {
             }
         }
         Level level = info.levels.get(view.level());
-        Pipeline.Source source = new RegionSource(image, view, level.tileHeight());
+        Pipeline.Source source = new RegionSource(reader(view, image), view, level.tileHeight());
         // Watermark blocks of twice the source's largest tile side (spec 5.5).
         Level full = info.levels.get(0);
         return process(source, null, image, view, view.outWidth(), view.outHeight(), workers,
@@ -212,12 +236,12 @@ public final class ViewRenderer {
      * piece when it is small.
      */
     private static final class RegionSource implements Pipeline.Source {
-        private final OpenImage image;
+        private final PyramidReader reader;
         private final View view;
         private final int[] starts;
 
-        RegionSource(OpenImage image, View view, int tileHeight) {
-            this.image = image;
+        RegionSource(PyramidReader reader, View view, int tileHeight) {
+            this.reader = reader;
             this.view = view;
             this.starts = bandStarts(view.y(), view.width(), view.height(), tileHeight);
         }
@@ -244,7 +268,7 @@ public final class ViewRenderer {
 
         @Override
         public PixelBlock read(int y, int rows) throws ImageException {
-            return image.reader().readRegion(view.level(), view.x(), view.y() + y, view.width(), rows);
+            return reader.readRegion(view.level(), view.x(), view.y() + y, view.width(), rows);
         }
     }
 
@@ -276,7 +300,7 @@ public final class ViewRenderer {
      */
     private byte[] encodeNative(OpenImage image, View view, int x, int y, int width, int height)
             throws ImageException {
-        try (NativeImage pixels = readNative(image, view.level(), x, y, width, height)) {
+        try (NativeImage pixels = readNative(reader(view, image), image.info(), view.level(), x, y, width, height)) {
             if (pixels == null) {
                 return null;
             }
@@ -286,14 +310,14 @@ public final class ViewRenderer {
         }
     }
 
-    private NativeImage readNative(OpenImage image, int level, int x, int y, int width, int height)
-            throws ImageException {
-        int[] starts = bandStarts(y, width, height, image.info().levels.get(level).tileHeight());
+    private NativeImage readNative(PyramidReader reader, ImageInfo info, int level, int x, int y, int width,
+            int height) throws ImageException {
+        int[] starts = bandStarts(y, width, height, info.levels.get(level).tileHeight());
         int bands = starts.length - 1;
         if (bands == 1 || workers.threads() == 1) {
-            return image.reader().readRegionNative(level, x, y, width, height);
+            return reader.readRegionNative(level, x, y, width, height);
         }
-        NativeImage first = image.reader().readRegionNative(level, x, y, width, starts[1]);
+        NativeImage first = reader.readRegionNative(level, x, y, width, starts[1]);
         if (first == null) {
             return null;
         }
@@ -306,7 +330,7 @@ public final class ViewRenderer {
             workers.run(bands - 1, i -> {
                 int y0 = starts[i + 1];
                 int rows = starts[i + 2] - y0;
-                try (NativeImage band = image.reader().readRegionNative(level, x, y + y0, width, rows)) {
+                try (NativeImage band = reader.readRegionNative(level, x, y + y0, width, rows)) {
                     if (band == null || band.channels != target.channels) {
                         unsupported.set(true);
                     } else {

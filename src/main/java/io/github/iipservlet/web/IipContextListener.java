@@ -9,6 +9,8 @@ import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.encode.TiffEncoder;
 import io.github.iipservlet.image.ImageFormats;
+import io.github.iipservlet.image.jp2.Jp2Decoder;
+import io.github.iipservlet.image.jp2.Jp2Decoders;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.process.Watermark;
@@ -39,6 +41,7 @@ public final class IipContextListener implements ServletContextListener {
 
     private Path extractedSamples;
     private Workers workers;
+    private Jp2Decoder jpeg2000;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -62,16 +65,17 @@ public final class IipContextListener implements ServletContextListener {
                 LOG.info("FILESYSTEM_PREFIX is not set: serving the bundled samples");
             }
             ImagePaths paths = new ImagePaths(prefix, config.filesystemSuffix);
-            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, ImageFormats::open,
+            workers = new Workers(config.ompNumThreads);
+            jpeg2000 = Jp2Decoders.select(config.jpeg2000Decoder, workers.threads());
+            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, new ImageFormats(jpeg2000)::open,
                     config.filenamePattern);
             TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
                     : TileStore.NONE;
-            workers = new Workers(config.ompNumThreads);
             Encoders encoders = new Encoders(Version.SERVER, new JpegEncoder(Version.SERVER), config.maxIcc,
                     config.copyright);
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
                     config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2, workers,
-                    watermark(config));
+                    watermark(config), config.maxLayers);
             logOutputFormats(config);
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer));
         } catch (IOException e) {
@@ -101,6 +105,9 @@ public final class IipContextListener implements ServletContextListener {
         }
         if (workers != null) {
             workers.close();
+        }
+        if (jpeg2000 != null) {
+            jpeg2000.close();
         }
         if (extractedSamples != null) {
             deleteQuietly(extractedSamples);

@@ -30,7 +30,7 @@ class ViewRendererTest {
     void rendersLargerThanThePixelBudgetRunOneAtATimeAndAllFinish(@TempDir Path dir) throws Exception {
         TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
-        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, ImageFormats::open);
+        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, new ImageFormats(null)::open);
         // 1 MiB of budget; each render below needs about 4 MiB (1000x700 RGB decoded, 900x630 out).
         ViewRenderer renderer = new ViewRenderer(TileStore.NONE, new JpegEncoder("t"), true, true, 75, 1 << 20);
         ExecutorService pool = Executors.newFixedThreadPool(6);

@@ -34,7 +34,8 @@ final class Cvt implements IipCommand {
                     + format.maxDimension + " pixels");
         }
         View view = View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),
-                p.outHeight(), session.processing(), format, session.quality(format));
+                p.outHeight(), session.processing(), format, session.quality(format))
+                .withLayers(session.layersFor(image.info()));
         byte[] bytes = session.services.renderer().render(view, image);
         String disposition = (session.post ? "attachment" : "inline") + "; filename=\""
                 + OutputNames.fileName(image.identifier, p.outWidth(), p.outHeight(), format) + "\"";

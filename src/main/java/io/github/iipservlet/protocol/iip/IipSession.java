@@ -35,6 +35,7 @@ final class IipSession implements AutoCloseable {
     int flip;
     int horizontalAngle;
     int verticalAngle = 90;
+    /** LYR, 0 when not given. */
     int layers;
 
     // Processing parameters.
@@ -156,5 +157,10 @@ final class IipSession implements AutoCloseable {
             image.close();
             image = null;
         }
+    }
+
+    /** LYR for views of this image: only JPEG2000 has quality layers, so other images share cache entries. */
+    int layersFor(io.github.iipservlet.image.ImageInfo info) {
+        return "jpeg2000".equals(info.format) ? layers : 0;
     }
 }

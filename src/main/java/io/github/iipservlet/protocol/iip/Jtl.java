@@ -36,7 +36,7 @@ final class Jtl implements IipCommand {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
         }
         View view = View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - resolution, index,
-                session.processing(), session.format, session.quality(session.format));
+                session.processing(), session.format, session.quality(session.format)).withLayers(session.layersFor(info));
         byte[] bytes = session.services.renderer().render(view, image);
         session.output = new IipSession.Output(session.format.mimeType, bytes, null, info.lastModified);
     }

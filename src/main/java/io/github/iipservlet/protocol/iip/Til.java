@@ -54,7 +54,8 @@ final class Til implements IipCommand {
             for (int y = y0; y <= y1; y++) {
                 int index = y * across + x;
                 byte[] jpeg = session.services.renderer().render(View.tile(image.cacheIdentity(), levelIndex, index,
-                        Processing.NONE, OutputFormat.JPEG, session.services.renderer().defaultQuality()), image);
+                        Processing.NONE, OutputFormat.JPEG, session.services.renderer().defaultQuality())
+                        .withLayers(session.layersFor(info)), image);
                 out.writeBytes(("Tile," + resolution + "," + index + ",0/" + (jpeg.length + 8) + ":")
                         .getBytes(StandardCharsets.US_ASCII));
                 out.writeBytes(new byte[] {compression, 0, 0, 0, 0, 0x11, 0, 0});

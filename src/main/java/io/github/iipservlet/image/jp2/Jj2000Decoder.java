@@ -1,0 +1,141 @@
+package io.github.iipservlet.image.jp2;
+
+import com.github.jaiimageio.jpeg2000.J2KImageReadParam;
+import com.github.jaiimageio.jpeg2000.impl.J2KImageReader;
+import com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.PixelBlock;
+import java.awt.Rectangle;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import javax.imageio.stream.FileImageInputStream;
+import javax.imageio.stream.ImageInputStream;
+import jj2000.j2k.util.FacilityManager;
+import jj2000.j2k.util.MsgLogger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The pure-Java fallback: jai-imageio-jpeg2000 (JJ2000), used when libopenjp2 is not installed or
+ * when configured. Measured limits (see the stack notes): it decodes a whole codestream tile at
+ * the chosen resolution for any area inside it, so untiled files are slow at full resolution and
+ * need memory in proportion to the level's size; it cannot choose quality layers (all are
+ * decoded). A reader must not be shared by threads (measured: wrong pixels and EOFExceptions), and
+ * a stream cannot be read twice, so readers are pooled per file and each read opens its own stream.
+ * Decodes run at most {@code concurrency} at once to bound that memory.
+ */
+public final class Jj2000Decoder implements Jp2Decoder {
+    private static final Logger LOGGER = LogManager.getLogger(Jj2000Decoder.class);
+
+    static {
+        // JJ2000 prints warnings and errors to stderr through its own facility unless given a logger.
+        FacilityManager.registerMsgLogger(null, new MsgLogger() {
+            @Override
+            public void printmsg(int severity, String msg) {
+                LOGGER.debug("JJ2000: {}", msg);
+            }
+
+            @Override
+            public void println(String str, int flind, int ind) {
+                LOGGER.debug("JJ2000: {}", str);
+            }
+
+            @Override
+            public void flush() {
+            }
+        });
+    }
+
+    private final J2KImageReaderSpi spi = new J2KImageReaderSpi();
+    private final Semaphore decodes;
+    private final int maxIdle;
+
+    public Jj2000Decoder(int concurrency) {
+        this.decodes = new Semaphore(Math.max(1, concurrency));
+        this.maxIdle = Math.max(1, concurrency);
+    }
+
+    @Override
+    public String name() {
+        return "JJ2000 (jai-imageio-jpeg2000, pure Java)";
+    }
+
+    @Override
+    public Source open(Path file, Jp2Header header) {
+        return new FileSource(file, header);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private final class FileSource implements Source {
+        final Path file;
+        final Jp2Header header;
+        final Jp2Samples samples;
+        final ConcurrentLinkedQueue<J2KImageReader> readers = new ConcurrentLinkedQueue<>();
+
+        FileSource(Path file, Jp2Header header) {
+            this.file = file;
+            this.header = header;
+            this.samples = new Jp2Samples(header.precision, header.signed);
+        }
+
+        @Override
+        public PixelBlock decode(int reduce, int layers, int x, int y, int width, int height)
+                throws ImageException {
+            decodes.acquireUninterruptibly();
+            J2KImageReader reader = readers.poll();
+            if (reader == null) {
+                reader = new J2KImageReader(spi);
+            }
+            boolean keep = false;
+            try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
+                reader.setInput(in, true, true);
+                J2KImageReadParam param = (J2KImageReadParam) reader.getDefaultReadParam();
+                // Resolution 0 is the smallest; the area is in that resolution's pixels.
+                param.setResolution(header.resolutions - 1 - reduce);
+                param.setSourceRegion(new Rectangle(x, y, width, height));
+                Raster raster = reader.readRaster(0, param);
+                keep = true;
+                return toBlock(raster, width, height);
+            } catch (IOException | RuntimeException e) {
+                LOGGER.debug("JJ2000 cannot decode {}: {}", file, e.toString());
+                throw new ImageException(ImageException.Kind.CORRUPT, "JJ2000 could not decode the JPEG2000 image");
+            } finally {
+                reader.setInput(null);
+                if (keep && readers.size() < maxIdle) {
+                    readers.offer(reader);
+                } else {
+                    reader.dispose();
+                }
+                decodes.release();
+            }
+        }
+
+        private PixelBlock toBlock(Raster raster, int width, int height) throws ImageException {
+            int channels = Math.min(header.components, raster.getNumBands());
+            if (raster.getWidth() < width || raster.getHeight() < height) {
+                throw new ImageException(ImageException.Kind.CORRUPT, "JJ2000 decoded less than the area asked");
+            }
+            PixelBlock block = samples.allocate(width, height, channels);
+            int[] plane = new int[width * height];
+            for (int c = 0; c < channels; c++) {
+                raster.getSamples(raster.getMinX(), raster.getMinY(), width, height, c, plane);
+                samples.putPlane(plane, plane.length, block, c);
+            }
+            return block;
+        }
+
+        @Override
+        public void close() {
+            J2KImageReader r;
+            while ((r = readers.poll()) != null) {
+                r.dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package io.github.iipservlet.image.jp2;
+
+import io.github.iipservlet.image.ImageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * What a JPEG2000 file says about itself before any pixel is decoded: the JP2 boxes (colour
+ * specification, ICC profile) and the codestream's main header (SIZ and COD markers, ISO/IEC
+ * 15444-1 annex A). Read here, in Java, rather than through a decoder because neither decoder
+ * reports the number of quality layers, and both decoders then share one description of the file.
+ */
+public final class Jp2Header {
+    /** Whether the file is a JP2 box file or a bare codestream (.j2k, .j2c). */
+    public final boolean boxed;
+    /** Reference grid size (Xsiz, Ysiz) and image offset (XOsiz, YOsiz). */
+    public final long gridWidth;
+    public final long gridHeight;
+    public final long offsetX;
+    public final long offsetY;
+    /** Codestream tile size and tile grid offset. */
+    public final long tileWidth;
+    public final long tileHeight;
+    public final long tileOffsetX;
+    public final long tileOffsetY;
+    public final int components;
+    /** Bit depth of the first component (1..38). */
+    public final int precision;
+    public final boolean signed;
+    /** True when a component is subsampled on the grid (XRsiz or YRsiz above 1). */
+    public final boolean subsampled;
+    /** Resolutions in the codestream: decomposition levels + 1. */
+    public final int resolutions;
+    public final int qualityLayers;
+    /** JP2 enumerated colour space (16 sRGB, 17 grey, 18 sYCC), or 0 when none is given. */
+    public final int enumeratedColourSpace;
+    /** ICC profile of a restricted or any-ICC colour specification, or null. */
+    public final byte[] iccProfile;
+
+    private Jp2Header(boolean boxed, ByteBuffer siz, ByteBuffer cod, int enumCs, byte[] icc)
+            throws ImageException {
+        this.boxed = boxed;
+        siz.getShort(); // Rsiz: capabilities
+        gridWidth = Integer.toUnsignedLong(siz.getInt());
+        gridHeight = Integer.toUnsignedLong(siz.getInt());
+        offsetX = Integer.toUnsignedLong(siz.getInt());
+        offsetY = Integer.toUnsignedLong(siz.getInt());
+        tileWidth = Integer.toUnsignedLong(siz.getInt());
+        tileHeight = Integer.toUnsignedLong(siz.getInt());
+        tileOffsetX = Integer.toUnsignedLong(siz.getInt());
+        tileOffsetY = Integer.toUnsignedLong(siz.getInt());
+        components = siz.getShort() & 0xffff;
+        if (components == 0 || siz.remaining() < 3 * components) {
+            throw corrupt();
+        }
+        int ssiz = siz.get() & 0xff;
+        precision = (ssiz & 0x7f) + 1;
+        signed = (ssiz & 0x80) != 0;
+        boolean sub = false;
+        siz.position(siz.position() - 1);
+        for (int c = 0; c < components; c++) {
+            siz.get();
+            int dx = siz.get() & 0xff;
+            int dy = siz.get() & 0xff;
+            sub |= dx != 1 || dy != 1;
+        }
+        subsampled = sub;
+        // COD: Scod, progression order, layers (2 bytes), multiple component transform, then SPcod
+        // starting with the number of decomposition levels.
+        cod.get();
+        cod.get();
+        qualityLayers = cod.getShort() & 0xffff;
+        cod.get();
+        resolutions = (cod.get() & 0xff) + 1;
+        enumeratedColourSpace = enumCs;
+        iccProfile = icc;
+        if (gridWidth <= offsetX || gridHeight <= offsetY || tileWidth == 0 || tileHeight == 0
+                || qualityLayers == 0 || resolutions > 33) {
+            throw corrupt();
+        }
+    }
+
+    /** Image width: the reference grid minus its offset. */
+    public long width() {
+        return gridWidth - offsetX;
+    }
+
+    public long height() {
+        return gridHeight - offsetY;
+    }
+
+    /** Width of resolution level {@code reduce} (0 = full): ceil(Xsiz / 2^r) - ceil(XOsiz / 2^r). */
+    public int levelWidth(int reduce) {
+        return (int) (ceilShift(gridWidth, reduce) - ceilShift(offsetX, reduce));
+    }
+
+    public int levelHeight(int reduce) {
+        return (int) (ceilShift(gridHeight, reduce) - ceilShift(offsetY, reduce));
+    }
+
+    /** Codestream tiles: a single-tile (untiled) codestream can be decoded repeatedly by OpenJPEG. */
+    public long tileCount() {
+        long across = (gridWidth - tileOffsetX + tileWidth - 1) / tileWidth;
+        long down = (gridHeight - tileOffsetY + tileHeight - 1) / tileHeight;
+        return across * down;
+    }
+
+    /**
+     * The layers a request decodes, from iipsrv's layer value (spec 3.9): negative means all, 0
+     * half of them rounded up (iipsrv's default), else that many; never fewer than one nor more
+     * than the file has.
+     */
+    public int layersToDecode(int requested) {
+        int n = requested < 0 ? qualityLayers : requested == 0 ? (qualityLayers + 1) / 2 : requested;
+        return Math.max(1, Math.min(qualityLayers, n));
+    }
+
+    static long ceilShift(long v, int shift) {
+        return (v + (1L << shift) - 1) >> shift;
+    }
+
+    private static ImageException corrupt() {
+        return new ImageException(ImageException.Kind.CORRUPT, "Invalid JPEG2000 header");
+    }
+
+    /**
+     * Reads the header of a JP2 file or a bare codestream.
+     *
+     * @throws ImageException CORRUPT when the boxes or markers are not what the format requires
+     */
+    public static Jp2Header read(Path file) throws ImageException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer start = readAt(ch, 0, 12);
+            if (start.getInt(0) == 0xff4fff51) {
+                return codestream(ch, 0, size, false, 0, null);
+            }
+            if (start.getInt(0) != 12 || start.getInt(4) != 0x6a502020 || start.getInt(8) != 0x0d0a870a) {
+                throw corrupt();
+            }
+            int enumCs = 0;
+            byte[] icc = null;
+            long pos = 12;
+            while (pos + 8 <= size) {
+                ByteBuffer head = readAt(ch, pos, 8);
+                long length = Integer.toUnsignedLong(head.getInt(0));
+                int type = head.getInt(4);
+                long body = pos + 8;
+                if (length == 1) {
+                    length = readAt(ch, pos + 8, 8).getLong(0);
+                    body = pos + 16;
+                } else if (length == 0) {
+                    length = size - pos;
+                }
+                if (length < body - pos || pos + length > size) {
+                    throw corrupt();
+                }
+                long end = pos + length;
+                if (type == 0x6a703263) { // jp2c: the codestream
+                    return codestream(ch, body, end, true, enumCs, icc);
+                }
+                if (type == 0x6a703268) { // jp2h: header superbox; its colr box tells the colour space
+                    long p = body;
+                    while (p + 8 <= end) {
+                        ByteBuffer sub = readAt(ch, p, 8);
+                        long subLength = Integer.toUnsignedLong(sub.getInt(0));
+                        if (subLength < 8 || p + subLength > end) {
+                            throw corrupt();
+                        }
+                        if (sub.getInt(4) == 0x636f6c72 && enumCs == 0 && icc == null && subLength >= 11) { // colr
+                            ByteBuffer colr = readAt(ch, p + 8, (int) Math.min(subLength - 8, 1 << 24));
+                            int method = colr.get(0) & 0xff;
+                            if (method == 1 && colr.limit() >= 7) {
+                                enumCs = colr.getInt(3);
+                            } else if (method == 2 || method == 3) {
+                                icc = new byte[colr.limit() - 3];
+                                colr.position(3);
+                                colr.get(icc);
+                            }
+                        }
+                        p += subLength;
+                    }
+                }
+                pos = end;
+            }
+            throw corrupt();
+        } catch (IOException | RuntimeException e) {
+            throw corrupt();
+        }
+    }
+
+    private static Jp2Header codestream(FileChannel ch, long pos, long end, boolean boxed, int enumCs, byte[] icc)
+            throws IOException, ImageException {
+        if (readAt(ch, pos, 2).getShort(0) != (short) 0xff4f) {
+            throw corrupt();
+        }
+        pos += 2;
+        ByteBuffer siz = null;
+        ByteBuffer cod = null;
+        // Main header markers up to the first tile-part (SOT): each is a marker and a length.
+        while (pos + 4 <= end && (siz == null || cod == null)) {
+            ByteBuffer m = readAt(ch, pos, 4);
+            int marker = m.getShort(0) & 0xffff;
+            int length = m.getShort(2) & 0xffff;
+            if (marker == 0xff90 || marker == 0xffd9 || length < 2 || (marker & 0xff00) != 0xff00) {
+                break;
+            }
+            if (marker == 0xff51) {
+                siz = readAt(ch, pos + 4, length - 2);
+            } else if (marker == 0xff52) {
+                cod = readAt(ch, pos + 4, length - 2);
+            }
+            pos += 2 + length;
+        }
+        if (siz == null || cod == null || siz.limit() < 38 || cod.limit() < 6) {
+            throw corrupt();
+        }
+        return new Jp2Header(boxed, siz, cod, enumCs, icc);
+    }
+
+    private static ByteBuffer readAt(FileChannel ch, long pos, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) {
+                throw new IOException("short file");
+            }
+        }
+        return b.flip();
+    }
+}

@@ -1,0 +1,147 @@
+package io.github.iipservlet.image.jp2;
+
+import io.github.iipservlet.image.ColourSpace;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.ImageInfo;
+import io.github.iipservlet.image.Level;
+import io.github.iipservlet.image.PixelBlock;
+import io.github.iipservlet.image.PyramidReader;
+import io.github.iipservlet.image.SampleType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A JPEG2000 file as a pyramid, the way iipsrv presents one (spec 9.3): its resolution levels,
+ * then virtual levels halving the smallest until it fits one tile (decoded from the smallest real
+ * level and subsampled), all cut into virtual 256x256 tiles whatever the codestream's own tiling.
+ * Tiles and regions are decoded as areas of one level, never assembled from tiles.
+ *
+ * <p>{@link #withLayers} gives a reader of the same file decoding a given number of quality
+ * layers; the file's decoding state is shared and closed with the reader {@link #open} returned.
+ */
+public final class Jp2PyramidReader implements PyramidReader {
+    /** iipsrv's tile size for JPEG2000. */
+    public static final int TILE_SIZE = 256;
+
+    private final Jp2Header header;
+    private final Jp2Decoder.Source source;
+    private final ImageInfo info;
+    /** Levels the codestream holds; the levels after them are virtual. */
+    private final int realLevels;
+    /** iipsrv's layer value for this reader: negative all, 0 default, n that many. */
+    private final int layers;
+    private final boolean owner;
+
+    private Jp2PyramidReader(Jp2Header header, Jp2Decoder.Source source, ImageInfo info, int layers, boolean owner) {
+        this.header = header;
+        this.source = source;
+        this.info = info;
+        this.realLevels = header.resolutions;
+        this.layers = layers;
+        this.owner = owner;
+    }
+
+    /**
+     * @throws ImageException CORRUPT for a damaged header, UNSUPPORTED for subsampled components or
+     *                        more than 16 bits
+     */
+    public static Jp2PyramidReader open(Path file, Jp2Decoder decoder) throws ImageException {
+        Jp2Header header = Jp2Header.read(file);
+        if (header.subsampled || header.precision > 16 || header.width() > Integer.MAX_VALUE
+                || header.height() > Integer.MAX_VALUE) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported JPEG2000 image");
+        }
+        long modified;
+        try {
+            modified = Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
+        }
+        List<Level> levels = new ArrayList<>();
+        for (int r = 0; r < header.resolutions; r++) {
+            levels.add(new Level(header.levelWidth(r), header.levelHeight(r), TILE_SIZE, TILE_SIZE));
+        }
+        Level last = levels.get(levels.size() - 1);
+        while (last.width() > TILE_SIZE || last.height() > TILE_SIZE) {
+            last = new Level((last.width() + 1) / 2, (last.height() + 1) / 2, TILE_SIZE, TILE_SIZE);
+            levels.add(last);
+        }
+        int channels = header.components;
+        int bits = header.precision > 8 ? 16 : 8;
+        ColourSpace cs = channels >= 3 ? ColourSpace.SRGB
+                : header.precision == 1 ? ColourSpace.BINARY : ColourSpace.GREYSCALE;
+        double[] min = new double[channels];
+        double[] max = new double[channels];
+        Arrays.fill(max, bits == 16 ? 65535 : 255);
+        ImageInfo info = new ImageInfo("jpeg2000", levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
+                Map.of(), 0, 0, 0, header.iccProfile, modified);
+        Jp2Decoder.Source source = decoder.open(file, header);
+        return new Jp2PyramidReader(header, source, info, 0, true);
+    }
+
+    @Override
+    public ImageInfo info() {
+        return info;
+    }
+
+    @Override
+    public PyramidReader withLayers(int layers) {
+        return layers == this.layers ? this : new Jp2PyramidReader(header, source, info, layers, false);
+    }
+
+    @Override
+    public PixelBlock readTile(int level, int tile) throws ImageException {
+        if (level < 0 || level >= info.levels.size()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: " + level);
+        }
+        Level lv = info.levels.get(level);
+        if (tile < 0 || tile >= lv.tileCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
+        }
+        int col = tile % lv.tilesAcross();
+        int row = tile / lv.tilesAcross();
+        return readRegion(level, col * TILE_SIZE, row * TILE_SIZE, lv.tileWidthAt(col), lv.tileHeightAt(row));
+    }
+
+    @Override
+    public PixelBlock readRegion(int level, int x, int y, int width, int height) throws ImageException {
+        if (level < realLevels) {
+            return source.decode(level, layers, x, y, width, height);
+        }
+        // A virtual level: the matching area of the smallest real level, every 2^k-th pixel.
+        int smallest = realLevels - 1;
+        int step = 1 << (level - smallest);
+        Level src = info.levels.get(smallest);
+        int sx = x * step;
+        int sy = y * step;
+        int sw = Math.min(src.width() - sx, (width - 1) * step + 1);
+        int sh = Math.min(src.height() - sy, (height - 1) * step + 1);
+        PixelBlock full = source.decode(smallest, layers, sx, sy, sw, sh);
+        return subsample(full, step, width, height);
+    }
+
+    private static PixelBlock subsample(PixelBlock in, int step, int width, int height) {
+        int ch = in.channels;
+        Object out = java.lang.reflect.Array.newInstance(in.data.getClass().getComponentType(), width * height * ch);
+        for (int y = 0; y < height; y++) {
+            int sy = Math.min(in.height - 1, y * step);
+            for (int x = 0; x < width; x++) {
+                int sx = Math.min(in.width - 1, x * step);
+                System.arraycopy(in.data, (sy * in.width + sx) * ch, out, (y * width + x) * ch, ch);
+            }
+        }
+        return new PixelBlock(width, height, ch, in.bitsPerSample, in.sampleType, out);
+    }
+
+    @Override
+    public void close() {
+        if (owner) {
+            source.close();
+        }
+    }
+}
