@@ -6,20 +6,21 @@
 #   THREADS=2 CONNECTIONS=16   wrk -t/-c
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
-#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion"   which to run
+#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion jp2tile jp2region"   which to run
 #   IMAGES=target/conformance-images      made with make-images.sh unless all six files are there
 #   REF_PORT=9201 OURS_PORT=9202
 #   OURS_URL=http://HOST:PORT/fcgi-bin/iipsrv.fcgi   benchmark that running server as "ours"
 #                 (not started, not restarted: its cache settings are its own)
 #   OURS=iipsrv   start a second reference iipsrv as "ours" (reference against itself: shows the noise)
 #   MVN_ARGS=     extra Maven arguments for the build (e.g. -o)
+#   OURS_VARS=    extra configuration for our server, e.g. "JPEG2000_DECODER=jj2000" (the fallback)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
-XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion}
+XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion jp2tile jp2region}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
-OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}
+OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}; OURS_VARS=${OURS_VARS:-}
 iipsrv_sh=$root/src/test/conformance/iipsrv.sh
 out=$root/target/bench; mkdir -p "$out"
 
@@ -87,7 +88,7 @@ start_servers() {
     ours_url=http://127.0.0.1:$OURS_PORT/fcgi-bin/iipsrv.fcgi
   else
     java -Xmx"$XMX" -cp "$classpath" io.github.iipservlet.testsupport.TestServer "$OURS_PORT" \
-      "FILESYSTEM_PREFIX=$IMAGES/" "CORS=*" "${vars[@]}" >"$out/ours-$workload.log" 2>&1 </dev/null &
+      "FILESYSTEM_PREFIX=$IMAGES/" "CORS=*" "${vars[@]}" $OURS_VARS >"$out/ours-$workload.log" 2>&1 </dev/null &
     ours_pid=$!
     ours_url=http://127.0.0.1:$OURS_PORT/fcgi-bin/iipsrv.fcgi
   fi
@@ -101,7 +102,9 @@ declare -A desc=(
   [jpeg]="random full-res tiles big.tif (JPEG), caches off"
   [region]="random 1024x1024 RGN of big.tif at WID=512, caches off"
   [iiiftile]="random full-res tiles of big.tif as IIIF x,y,256,256/256, requests, caches off"
-  [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off")
+  [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off"
+  [jp2tile]="random full-res tiles of big.jp2 (untiled JPEG2000), caches off"
+  [jp2region]="random 1024x1024 IIIF regions of big.jp2 at 512, caches off")
 setup_workload() {
   export BENCH_SEED=$SEED BENCH_QUERY= BENCH_IMAGE=big.tif
   case $1 in
@@ -111,6 +114,8 @@ setup_workload() {
     region) cache=off; BENCH_MODE=region; probe='FIF=big.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
     iiiftile) cache=off; BENCH_MODE=iiiftile; probe='IIIF=big.tif/256,256,256,256/256,/0/default.jpg' ;;
     iiifregion) cache=off; BENCH_MODE=iiifregion; probe='IIIF=big.tif/0,0,1024,1024/512,/0/default.jpg' ;;
+    jp2tile) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big.jp2; probe='FIF=big.jp2&JTL=5,0' ;;
+    jp2region) cache=off; BENCH_MODE=iiifregion; BENCH_IMAGE=big.jp2; probe='IIIF=big.jp2/0,0,1024,1024/512,/0/default.jpg' ;;
     *) echo "bench: unknown workload $1" >&2; exit 1 ;;
   esac
   export BENCH_MODE BENCH_QUERY BENCH_IMAGE

@@ -12,6 +12,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The request flow DeepZoom and Zoomify share: an image path followed by either a descriptor
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
  * split and what their descriptor and tiles are.
  */
 public abstract class TileProtocolServlet extends HttpServlet {
+    private static final Logger LOG = LogManager.getLogger(TileProtocolServlet.class);
 
     /** What a request asks for: the image (still percent-encoded) and a tile, or null for the descriptor. */
     public record Target(String identifier, String tile) {
@@ -70,6 +73,9 @@ public abstract class TileProtocolServlet extends HttpServlet {
                     info.lastModified);
         } catch (ImageException e) {
             HttpReplies.notFound(response, e.replyText());
+        } catch (OutOfMemoryError e) {
+            LOG.error("out of memory for {} request '{}' ({}): give the JVM more heap (-Xmx)", command(), argument, e.getMessage());
+            HttpReplies.notEnoughMemory(response);
         }
     }
 }

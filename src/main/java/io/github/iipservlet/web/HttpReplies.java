@@ -39,6 +39,15 @@ public final class HttpReplies {
     }
 
     /** A plain-text error: never a path, a stack trace or a class name in {@code message}. */
+    /**
+     * 503 with Retry-After for a render the heap cannot hold: the server is busy, not broken (the
+     * caller logs which request it was).
+     */
+    public static void notEnoughMemory(HttpServletResponse response) throws IOException {
+        response.setHeader("Retry-After", "5");
+        text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy: not enough memory, retry later");
+    }
+
     public static void text(HttpServletResponse response, int status, String message) throws IOException {
         response.resetBuffer();
         response.setStatus(status);

@@ -30,17 +30,18 @@ import org.apache.logging.log4j.Logger;
  * codestream, reading the compressed tile once (OpenJPEG 2.3+). Codecs of such files are kept
  * after a request and reused by the next one at the same resolution and layer count: measured on
  * the 8192x6144 untiled JP2 of the benchmark, 25.5 ms for a 256x256 full-resolution area against
- * 36.5 ms with a fresh codec (which is what iipsrv does). A codec decodes for one thread at a time;
- * idle ones are bounded in number and in compressed bytes held. Decodes run at most
- * {@code concurrency} at once, which bounds the native memory of codecs in use: more decodes than
- * cores only share the same cores.
+ * 36.5 ms with a fresh codec (which is what iipsrv does). The price is native memory: such a codec
+ * holds the compressed tile and OpenJPEG's code-block structures, measured at 35-40 MB for that
+ * 7.5 MB file after one decode. So a codec decodes for one thread at a time, at most
+ * {@code concurrency} decodes run at once (more than the cores would only share them), and as many
+ * codecs are kept idle, within an estimated {@link #IDLE_BYTES}.
  */
 public final class OpenJpegDecoder implements Jp2Decoder {
     private static final Logger LOG = LogManager.getLogger(OpenJpegDecoder.class);
     /** Set to pretend libopenjp2 is missing (tests of the fallback). */
     public static final String DISABLE_PROPERTY = "iipservlet.nolibopenjp2";
-    /** Compressed bytes idle codecs may hold between requests. */
-    private static final long IDLE_BYTES = 256L << 20;
+    /** Estimated native memory idle codecs may hold between requests. */
+    private static final long IDLE_BYTES = 192L << 20;
 
     private static final class Library {
         static final OpenJpeg OPENJPEG = load();
@@ -87,7 +88,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         this.lib = openJpeg.lib;
         this.runtime = openJpeg.runtime;
         this.decodes = new Semaphore(Math.max(1, concurrency));
-        this.maxIdle = 2 * Math.max(1, concurrency);
+        this.maxIdle = Math.max(1, concurrency);
     }
 
     @Override
@@ -177,7 +178,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
                 Codec c = it.next();
                 if (c.source == source && c.reduce == reduce && c.layers == layers) {
                     it.remove();
-                    idleBytes -= source.bytes;
+                    idleBytes -= source.weight;
                     return c;
                 }
             }
@@ -189,11 +190,11 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         synchronized (idle) {
             if (!c.source.closed) {
                 idle.addFirst(c);
-                idleBytes += c.source.bytes;
+                idleBytes += c.source.weight;
                 c = null;
                 while (idle.size() > maxIdle || idleBytes > IDLE_BYTES && idle.size() > 1) {
                     Codec old = idle.removeLast();
-                    idleBytes -= old.source.bytes;
+                    idleBytes -= old.source.weight;
                     old.destroy();
                 }
             }
@@ -206,7 +207,11 @@ public final class OpenJpegDecoder implements Jp2Decoder {
     private final class FileSource implements Source {
         final String path;
         final Jp2Header header;
-        final long bytes;
+        /**
+         * Estimated native memory of a codec that has decoded: the compressed file plus code-block
+         * structures, about a quarter byte per sample (measured: 35-40 MB for 8192x6144x3 in 7.5 MB).
+         */
+        final long weight;
         final Jp2Samples samples;
         /** Single-tile codestreams can be decoded again by the same codec. */
         final boolean reusable;
@@ -215,7 +220,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         FileSource(Path file, Jp2Header header, long bytes) {
             this.path = file.toString();
             this.header = header;
-            this.bytes = bytes;
+            this.weight = bytes + header.width() * header.height() * header.components / 4;
             this.samples = new Jp2Samples(header.precision, header.signed);
             this.reusable = header.tileCount() == 1;
         }
@@ -295,7 +300,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
                     Codec c = it.next();
                     if (c.source == this) {
                         it.remove();
-                        idleBytes -= bytes;
+                        idleBytes -= weight;
                         c.destroy();
                     }
                 }

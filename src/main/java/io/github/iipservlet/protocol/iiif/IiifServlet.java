@@ -87,9 +87,8 @@ public final class IiifServlet extends HttpServlet {
         } catch (ImageException e) {
             HttpReplies.notFound(response, e.replyText());
         } catch (OutOfMemoryError e) {
-            LOG.error("out of memory for IIIF request '{}': give the JVM more heap (-Xmx)", raw);
-            response.setHeader("Retry-After", "5");
-            HttpReplies.text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy, retry later");
+            LOG.error("out of memory for IIIF request '{}' ({}): give the JVM more heap (-Xmx)", raw, e.getMessage());
+            HttpReplies.notEnoughMemory(response);
         } catch (RuntimeException e) {
             // A bug, not the client's fault: log it, answer 400 as iipsrv does for what it cannot parse.
             LOG.error("IIIF request '{}' failed", raw, e);

@@ -64,9 +64,8 @@ public final class IipServlet extends HttpServlet {
             }
         } catch (OutOfMemoryError e) {
             // The render budget should prevent this; if the heap is still too small, say "busy", not 500.
-            LOG.error("out of memory for request '{}': give the JVM more heap (-Xmx)", parsed.requestString());
-            response.setHeader("Retry-After", "5");
-            HttpReplies.text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy: not enough memory");
+            LOG.error("out of memory for request '{}' ({}): give the JVM more heap (-Xmx)", parsed.requestString(), e.getMessage());
+            HttpReplies.notEnoughMemory(response);
         } catch (RuntimeException e) {
             // A bug, not the client's fault: log it, answer as iipsrv's generic failure, never a 500.
             LOG.error("request '{}' failed", parsed.requestString(), e);
