@@ -54,4 +54,20 @@ class ViewRendererTest {
         }
         assertEquals(1, store.size());
     }
+
+    /** iipsrv's View::getLayers (spec 3.9): MAX_LAYERS against LYR. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "0,0,0", "0,3,3", "0,-1,-1", "4,0,4", "4,2,2", "4,4,4", "4,9,4", "4,-1,4", "-1,0,-1", "-1,2,2"})
+    void layerValueFollowsMaxLayersThenLyr(int maxLayers, int lyr, int expected) {
+        assertEquals(expected, ViewRenderer.layerValue(maxLayers, lyr));
+    }
+
+    @Test
+    void layersEnterTheCacheKeyOnlyWhenGiven() {
+        View v = View.tile("img@1", 0, 3, Processing.NONE, OutputFormat.JPEG, 75);
+        assertEquals(v.key(), v.withLayers(0).key());
+        org.junit.jupiter.api.Assertions.assertNotEquals(v.key(), v.withLayers(2).key());
+        org.junit.jupiter.api.Assertions.assertNotEquals(v.withLayers(1).key(), v.withLayers(2).key());
+    }
 }
