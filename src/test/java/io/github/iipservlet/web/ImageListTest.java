@@ -170,6 +170,12 @@ class ImageListTest {
             String root = list(s, "").text();
             assertTrue(root.contains("\"id\":\"sample.tif\",\"folder\":false,\"width\":4096,\"height\":3072,"), root);
             assertTrue(root.contains("\"id\":\"grid.tif\",\"folder\":false,"), root);
+            // The JPEG2000 sample, read by whichever decoder this machine has.
+            assertTrue(root.contains("\"id\":\"sample.jp2\",\"folder\":false,\"width\":4096,\"height\":3072,"),
+                    root);
+            Http.Reply tile = Http.get(s.iipUrl() + "?FIF=sample.jp2&JTL=0,0");
+            assertEquals(200, tile.status());
+            assertEquals("image/jpeg", tile.contentType());
         }
     }
 }
