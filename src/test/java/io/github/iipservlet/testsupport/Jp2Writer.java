@@ -1,6 +1,9 @@
 package io.github.iipservlet.testsupport;
 
+import com.github.jaiimageio.jpeg2000.J2KImageReadParam;
 import com.github.jaiimageio.jpeg2000.J2KImageWriteParam;
+import com.github.jaiimageio.jpeg2000.impl.J2KImageReader;
+import com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi;
 import com.github.jaiimageio.jpeg2000.impl.J2KImageWriteParamJava;
 import com.github.jaiimageio.jpeg2000.impl.J2KImageWriter;
 import com.github.jaiimageio.jpeg2000.impl.J2KMetadata;
@@ -11,6 +14,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.File;
 import java.io.IOException;
@@ -21,7 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageWriteParam;
+import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.FileImageOutputStream;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 import jj2000.j2k.codestream.writer.FileCodestreamWriter;
 import jj2000.j2k.codestream.writer.HeaderEncoder;
@@ -359,7 +365,30 @@ public final class Jp2Writer {
         }
     };
 
-    // ---- reading back what was written, without a JPEG2000 decoder -----------------------------
+    // ---- reading back what was written ---------------------------------------------------------
+
+    /**
+     * JJ2000's own decode of a file, {@code reduce} resolutions below the full one (0: full size):
+     * the reference a server's pixels are compared with at the codestream's lower resolutions,
+     * where a reversible (5-3) file decodes to the same integers in every conforming decoder.
+     */
+    public static Raster reference(Path file, int reduce) throws IOException {
+        J2KImageReader reader = new J2KImageReader(new J2KImageReaderSpi());
+        Thread me = Thread.currentThread();
+        FacilityManager.registerMsgLogger(me, QUIET);
+        try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
+            reader.setInput(in);
+            J2KImageReadParam param = new J2KImageReadParam();
+            // JJ2000 counts resolutions up from the smallest: the full one is the DWT level count.
+            param.setResolution(header(file).resolutions() - 1 - reduce);
+            return reader.read(0, param).getRaster();
+        } finally {
+            FacilityManager.unregisterMsgLogger(me);
+            reader.dispose();
+        }
+    }
+
+    // ---- the codestream header, without a JPEG2000 decoder -------------------------------------
 
     /** The main-header facts of a codestream (SIZ and COD markers). */
     public record Header(boolean jp2Boxes, int width, int height, int tileWidth, int tileHeight, int components,

@@ -4,12 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.jaiimageio.jpeg2000.impl.J2KImageReader;
-import com.github.jaiimageio.jpeg2000.impl.J2KImageReaderSpi;
 import java.awt.image.Raster;
 import java.nio.file.Path;
-import javax.imageio.stream.FileImageInputStream;
-import javax.imageio.stream.ImageInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,13 +19,7 @@ class Jp2WriterTest {
     Path dir;
 
     private static Raster decode(Path file) throws Exception {
-        J2KImageReader reader = new J2KImageReader(new J2KImageReaderSpi());
-        try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
-            reader.setInput(in);
-            return reader.readRaster(0, null);
-        } finally {
-            reader.dispose();
-        }
+        return Jp2Writer.reference(file, 0);
     }
 
     private static void assertExact(Jp2Writer.Written w, Raster r) {
@@ -98,10 +88,35 @@ class Jp2WriterTest {
     }
 
     @Test
-    void levelSizesRoundUp() throws Exception {
-        Jp2Writer.Written w = Jp2Writer.builder().size(701, 499).channels(1).levels(3).write(dir.resolve("odd.jp2"));
+    void lowerResolutionsRoundUpAndShowTheSamePicture() throws Exception {
+        Path f = dir.resolve("odd.jp2");
+        Jp2Writer.Written w = Jp2Writer.builder().size(701, 499).channels(1).levels(3).pixels(TestImages::grey)
+                .write(f);
         assertEquals(4, w.resolutions());
         assertEquals("351x250 176x125 88x63", w.width(1) + "x" + w.height(1) + " " + w.width(2) + "x" + w.height(2)
                 + " " + w.width(3) + "x" + w.height(3));
+        for (int k = 1; k <= 3; k++) {
+            Raster r = Jp2Writer.reference(f, k);
+            assertEquals(w.width(k) + "x" + w.height(k), r.getWidth() + "x" + r.getHeight());
+            // The low-pass band is close to the source averaged over 2^k x 2^k blocks.
+            int step = 1 << k;
+            double sum = 0;
+            for (int y = 0; y < r.getHeight(); y++) {
+                for (int x = 0; x < r.getWidth(); x++) {
+                    double mean = 0;
+                    int n = 0;
+                    for (int dy = 0; dy < step && y * step + dy < 499; dy++) {
+                        for (int dx = 0; dx < step && x * step + dx < 701; dx++) {
+                            mean += w.sample(x * step + dx, y * step + dy, 0);
+                            n++;
+                        }
+                    }
+                    double d = r.getSample(x, y, 0) - mean / n;
+                    sum += d * d;
+                }
+            }
+            double psnr = 10 * Math.log10(255.0 * 255 * r.getWidth() * r.getHeight() / sum);
+            assertTrue(psnr > 25, "reduce " + k + ": PSNR " + psnr);
+        }
     }
 }
