@@ -1,0 +1,600 @@
+package io.github.iipservlet.image.jp2;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.iipservlet.testsupport.Http;
+import io.github.iipservlet.testsupport.Jp2Writer;
+import io.github.iipservlet.testsupport.TestImages;
+import io.github.iipservlet.testsupport.TestServer;
+import io.github.iipservlet.testsupport.TiffWriter;
+import java.awt.image.Raster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * JPEG2000 files (JP2 and raw J2K codestreams) served through every protocol, once per decoder
+ * (OpenJPEG when libopenjp2 loads, and JJ2000 forced by JPEG2000_DECODER=jj2000): the pyramid
+ * iipsrv 1.3 makes of a codestream (its resolutions, then virtual levels down to one 256x256 tile,
+ * always 256x256 tiles whatever the codestream tiling), pixel-exact PNG tiles of lossless files
+ * at every level, 16-bit grey kept 16-bit, the same bytes through IIP, IIIF, DeepZoom and
+ * Zoomify, iipsrv's quality-layer rules (LYR, MAX_LAYERS; OpenJPEG only), and damaged files
+ * answered like any unreadable image without harming the server.
+ *
+ * <p>The oracles are independent of the server: the written source samples at full resolution,
+ * JJ2000's own decode of the file at lower resolutions (a reversible 5-3 file decodes to the same
+ * integers in every conforming decoder), and the answers the same server gives for TIFF.
+ */
+class Jpeg2000ServedTest {
+    /** The decoder a server is told to use, by its JPEG2000_DECODER value. */
+    enum Decoder {
+        OPENJPEG("openjpeg"), JJ2000("jj2000");
+
+        final String config;
+
+        Decoder(String config) {
+            this.config = config;
+        }
+    }
+
+    @TempDir
+    static Path tmp;
+    static Path images;
+    static final Map<Decoder, TestServer> SERVERS = new EnumMap<>(Decoder.class);
+    /** OpenJPEG with MAX_LAYERS=1: every request decodes one layer at most. */
+    static TestServer capped;
+    /** JPEG2000_DECODER left at auto, MAX_LAYERS=-1: all layers unless LYR says otherwise. */
+    static TestServer auto;
+    static boolean openJpeg;
+
+    /** 700x500 RGB, lossless, 5 DWT levels (6 resolutions, down to 22x16), codestream tiles 200x200. */
+    static Jp2Writer.Written rgb;
+    /** 700x500 RGB, lossless, 1 DWT level, one codestream tile: 700x500, 350x250 and a virtual 175x125. */
+    static Jp2Writer.Written untiled;
+    /** 700x500 8-bit grey raw codestream (.j2k), lossless, 3 DWT levels, codestream tiles 256x256. */
+    static Jp2Writer.Written grey;
+    /** 600x400 16-bit grey, lossless, 2 DWT levels: 600x400, 300x200 and a virtual 150x100. */
+    static Jp2Writer.Written grey16;
+    /** 700x500 RGB, lossy at 1 bit per pixel in 3 quality layers, 2 DWT levels. */
+    static Jp2Writer.Written layered;
+
+    /** JJ2000's decode of rgb.jp2 by resolutions below the full one (index = reduction). */
+    static Raster[] rgbReference = new Raster[6];
+    static Raster untiledHalf;
+    static Raster greyHalf;
+    static Raster grey16Half;
+
+    @BeforeAll
+    static void start() throws Exception {
+        images = Files.createDirectories(tmp.resolve("images"));
+        rgb = Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(200, 200).pixels(TestImages::rgb)
+                .write(images.resolve("rgb.jp2"));
+        // The same codestream without its JP2 boxes.
+        Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(200, 200).pixels(TestImages::rgb)
+                .codestreamOnly(true).write(images.resolve("rgb.j2k"));
+        untiled = Jp2Writer.builder().size(700, 500).channels(3).levels(1).untiled().pixels(TestImages::rgb)
+                .write(images.resolve("untiled.jp2"));
+        grey = Jp2Writer.builder().size(700, 500).channels(1).levels(3).tiling(256, 256).codestreamOnly(true)
+                .pixels(TestImages::grey).write(images.resolve("grey.j2k"));
+        grey16 = Jp2Writer.builder().size(600, 400).channels(1).bits(16).levels(2).pixels(TestImages::grey16)
+                .write(images.resolve("grey16.jp2"));
+        layered = Jp2Writer.builder().size(700, 500).channels(3).levels(2).rate(1.0).layers(3)
+                .pixels(TestImages::rgb).write(images.resolve("layers.jp2"));
+        for (int k : new int[] {1, 2, 5}) {
+            rgbReference[k] = Jp2Writer.reference(images.resolve("rgb.jp2"), k);
+        }
+        untiledHalf = Jp2Writer.reference(images.resolve("untiled.jp2"), 1);
+        greyHalf = Jp2Writer.reference(images.resolve("grey.j2k"), 1);
+        grey16Half = Jp2Writer.reference(images.resolve("grey16.jp2"), 1);
+        writeDamagedFiles();
+
+        openJpeg = OpenJpegDecoder.available();
+        for (Decoder d : Decoder.values()) {
+            if (d != Decoder.OPENJPEG || openJpeg) {
+                SERVERS.put(d, TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "JPEG2000_DECODER",
+                        d.config)));
+            }
+        }
+        if (openJpeg) {
+            capped = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "JPEG2000_DECODER", "openjpeg",
+                    "MAX_LAYERS", "1"));
+            auto = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "MAX_LAYERS", "-1"));
+        }
+    }
+
+    /**
+     * Damaged files, each with a TIFF damaged the same way, whose answers are the ones expected:
+     * half a JP2 (its header readable, its later codestream tiles gone) against a TIFF with
+     * garbage tile data; a JP2 whose boxes turn to noise after the signature against a TIFF cut
+     * in half (no readable IFD).
+     */
+    static void writeDamagedFiles() throws Exception {
+        byte[] whole = Files.readAllBytes(images.resolve("rgb.jp2"));
+        Files.write(images.resolve("truncated.jp2"), Arrays.copyOf(whole, whole.length / 2));
+        byte[] noise = Arrays.copyOf(whole, 4000);
+        Random random = new Random(7);
+        for (int i = 32; i < noise.length; i++) {
+            noise[i] = (byte) random.nextInt(256);
+        }
+        Files.write(images.resolve("noise.jp2"), noise);
+
+        Path tif = images.resolve("good.tif");
+        TiffWriter.builder().size(700, 500).tile(256, 256).compression(TiffWriter.Compression.DEFLATE).write(tif);
+        byte[] tiff = Files.readAllBytes(tif);
+        byte[] badTiles = tiff.clone();
+        for (int i = 16; i < tiff.length / 2; i++) {
+            badTiles[i] = 0x55;
+        }
+        Files.write(images.resolve("badtiles.tif"), badTiles);
+        Files.write(images.resolve("halved.tif"), Arrays.copyOf(tiff, tiff.length / 2));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (TestServer s : SERVERS.values()) {
+            s.close();
+        }
+        if (capped != null) {
+            capped.close();
+            auto.close();
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private static TestServer server(Decoder d) {
+        if (d == Decoder.OPENJPEG) {
+            assumeTrue(openJpeg, "libopenjp2 cannot be loaded");
+        }
+        return SERVERS.get(d);
+    }
+
+    private static Http.Reply ok(String url) throws Exception {
+        Http.Reply r = Http.get(url);
+        assertEquals(200, r.status(), () -> url + ": " + r.text());
+        return r;
+    }
+
+    private static Http.Reply iip(Decoder d, String query) throws Exception {
+        return ok(server(d).iipUrl() + "?" + query);
+    }
+
+    private static Http.Reply iiif(Decoder d, String path) throws Exception {
+        return ok(server(d).baseUrl() + "/iiif/" + path);
+    }
+
+    /** The samples of a PNG reply. */
+    private static Raster png(Http.Reply r) throws Exception {
+        assertEquals("image/png", r.contentType(), r.text());
+        return r.image().getRaster();
+    }
+
+    /** Expected integer sample at (x, y, c) of a reply. */
+    @FunctionalInterface
+    interface Samples {
+        int at(int x, int y, int c);
+    }
+
+    private static Samples source(Jp2Writer.Written w, int x0, int y0) {
+        return (x, y, c) -> w.sample(x0 + x, y0 + y, c);
+    }
+
+    private static Samples of(Raster r, int x0, int y0) {
+        return (x, y, c) -> r.getSample(x0 + x, y0 + y, c);
+    }
+
+    private static String size(Raster r) {
+        return r.getWidth() + "x" + r.getHeight();
+    }
+
+    /** Every sample of {@code got} equals {@code expected}; reports the first that does not. */
+    private static void assertExact(String what, int width, int height, int bands, Samples expected, Raster got) {
+        assertEquals(width + "x" + height, size(got), what);
+        assertEquals(bands, got.getNumBands(), what);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                for (int c = 0; c < bands; c++) {
+                    int e = expected.at(x, y, c);
+                    int g = got.getSample(x, y, c);
+                    if (e != g) {
+                        throw new AssertionError(what + ": channel " + c + " at " + x + "," + y + " is " + g
+                                + " instead of " + e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** PSNR in dB of the first {@code bands} bands of {@code got} against {@code expected} (8-bit). */
+    private static double psnr(Raster got, Samples expected, int bands) {
+        double sum = 0;
+        long n = 0;
+        for (int y = 0; y < got.getHeight(); y++) {
+            for (int x = 0; x < got.getWidth(); x++) {
+                for (int c = 0; c < bands; c++) {
+                    double d = got.getSample(x, y, c) - expected.at(x, y, c);
+                    sum += d * d;
+                    n++;
+                }
+            }
+        }
+        return sum == 0 ? 99 : 10 * Math.log10(255.0 * 255 * n / sum);
+    }
+
+    /** The level sizes iipsrv makes of a file, full first: the codestream's, then halved to one tile. */
+    private static List<int[]> levels(Jp2Writer.Written w) {
+        List<int[]> sizes = new ArrayList<>();
+        for (int k = 0; k < w.resolutions(); k++) {
+            sizes.add(new int[] {w.width(k), w.height(k)});
+        }
+        int[] last = sizes.get(sizes.size() - 1);
+        while (last[0] > 256 || last[1] > 256) {
+            last = new int[] {(last[0] + 1) / 2, (last[1] + 1) / 2};
+            sizes.add(last);
+        }
+        return sizes;
+    }
+
+    // ---- the test files ----------------------------------------------------------------------
+
+    @Test
+    void theTestFilesHaveTheLayoutTheTestsRelyOn() throws Exception {
+        // A writer that ignored tiling, layers or levels would make the tests below pass for nothing.
+        assertEquals(new Jp2Writer.Header(true, 700, 500, 200, 200, 3, 8, 1, 6),
+                Jp2Writer.header(images.resolve("rgb.jp2")));
+        assertEquals(new Jp2Writer.Header(false, 700, 500, 200, 200, 3, 8, 1, 6),
+                Jp2Writer.header(images.resolve("rgb.j2k")));
+        assertEquals(new Jp2Writer.Header(true, 700, 500, 700, 500, 3, 8, 1, 2),
+                Jp2Writer.header(images.resolve("untiled.jp2")));
+        assertEquals(new Jp2Writer.Header(false, 700, 500, 256, 256, 1, 8, 1, 4),
+                Jp2Writer.header(images.resolve("grey.j2k")));
+        assertEquals(new Jp2Writer.Header(true, 600, 400, 600, 400, 1, 16, 1, 3),
+                Jp2Writer.header(images.resolve("grey16.jp2")));
+        assertEquals(new Jp2Writer.Header(true, 700, 500, 700, 500, 3, 8, 3, 3),
+                Jp2Writer.header(images.resolve("layers.jp2")));
+        // The reference decodes are the halved pictures, not something else of that size.
+        assertEquals("350x250", size(rgbReference[1]));
+        assertEquals("22x16", size(rgbReference[5]));
+        assertTrue(psnr(rgbReference[1], (x, y, c) -> rgb.sample(2 * x, 2 * y, c), 3) > 20);
+    }
+
+    // ---- OBJ ---------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void objectsDescribeThePyramidWithItsVirtualLevels(Decoder d) throws Exception {
+        record Case(String file, Jp2Writer.Written w, String minMax, String colourSpace) {
+        }
+        String rgbSpace = "Colorspace,0-2,0:0 0 3 3 0 1 2";
+        String greySpace = "Colorspace,0-2,0:0 0 1 1 0";
+        for (Case c : new Case[] {new Case("rgb.jp2", rgb, " 0  255  0  255  0  255", rgbSpace),
+            new Case("rgb.j2k", rgb, " 0  255  0  255  0  255", rgbSpace),
+            new Case("untiled.jp2", untiled, " 0  255  0  255  0  255", rgbSpace),
+            new Case("grey.j2k", grey, " 0  255", greySpace), new Case("grey16.jp2", grey16, " 0  65535", greySpace),
+            new Case("layers.jp2", layered, " 0  255  0  255  0  255", rgbSpace)}) {
+            List<int[]> sizes = levels(c.w);
+            StringBuilder resolutions = new StringBuilder("Resolutions:");
+            for (int k = sizes.size() - 1; k >= 0; k--) {
+                resolutions.append(sizes.get(k)[0]).append(' ').append(sizes.get(k)[1]).append(k > 0 ? "," : "");
+            }
+            String[] expected = {"Max-size:" + c.w.width() + " " + c.w.height(), "Tile-size:256 256",
+                "Resolution-number:" + sizes.size(), "Bits-per-channel:" + c.w.bits(),
+                "Min-Max-sample-values:" + c.minMax, resolutions.toString(), c.colourSpace};
+            Http.Reply r = iip(d, "FIF=" + c.file + "&OBJ=Max-size&OBJ=Tile-size&OBJ=Resolution-number"
+                    + "&OBJ=Bits-per-channel&OBJ=Min-Max-sample-values&OBJ=Resolutions&OBJ=colorspace");
+            assertArrayEquals(expected, r.text().split("\r\n"), c.file);
+        }
+        // The virtual levels in numbers: 1 DWT level gives 2 resolutions, plus 175x125 to fit a tile.
+        assertEquals("Resolution-number:3\r\n", iip(d, "FIF=untiled.jp2&OBJ=Resolution-number").text());
+        assertEquals("Resolution-number:6\r\n", iip(d, "FIF=rgb.jp2&OBJ=Resolution-number").text());
+    }
+
+    // ---- tiles -------------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void fullResolutionTilesAreTheSourceExactlyWhateverTheCodestreamTiling(Decoder d) throws Exception {
+        // 256x256 tiles over 700x500: 3 across (the last 188 wide), 2 down (the last 244 high).
+        int[][] tiles = {{0, 0, 0, 256, 256}, {2, 512, 0, 188, 256}, {4, 256, 256, 256, 244},
+            {5, 512, 256, 188, 244}};
+        // rgb.jp2 has 200x200 codestream tiles (a served tile spans up to four), untiled.jp2 one,
+        // grey.j2k 256x256 like the served ones; rgb.j2k is rgb.jp2 without its boxes.
+        record File(String name, Jp2Writer.Written w, int top) {
+        }
+        for (File f : new File[] {new File("rgb.jp2", rgb, 5), new File("rgb.j2k", rgb, 5),
+            new File("untiled.jp2", untiled, 2), new File("grey.j2k", grey, 3)}) {
+            for (int[] t : tiles) {
+                String what = f.name + " tile " + t[0];
+                Raster tile = png(iip(d, "FIF=" + f.name + "&PTL=" + f.top + "," + t[0]));
+                assertExact(what, t[3], t[4], f.w.channels(), source(f.w, t[1], t[2]), tile);
+            }
+        }
+        // The JPEG tile has the same cropped size and shows the same picture.
+        Raster jpeg = iip(d, "FIF=rgb.jp2&JTL=5,5").image().getRaster();
+        assertEquals("188x244", size(jpeg));
+        double q = psnr(jpeg, source(rgb, 512, 256), 3);
+        assertTrue(q > 28, "JPEG tile PSNR " + q);
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&PTL=5,4").body(), iip(d, "FIF=rgb.j2k&PTL=5,4").body());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void lowerLevelTilesAreTheCodestreamResolutions(Decoder d) throws Exception {
+        // rgb.jp2 resolution 4 is 350x250 (tiles 256 and 94 wide), 3 is 175x125, 0 is 22x16.
+        assertExact("rgb 4,0", 256, 250, 3, of(rgbReference[1], 0, 0), png(iip(d, "FIF=rgb.jp2&PTL=4,0")));
+        assertExact("rgb 4,1", 94, 250, 3, of(rgbReference[1], 256, 0), png(iip(d, "FIF=rgb.jp2&PTL=4,1")));
+        assertExact("rgb 3,0", 175, 125, 3, of(rgbReference[2], 0, 0), png(iip(d, "FIF=rgb.jp2&PTL=3,0")));
+        assertExact("rgb 0,0", 22, 16, 3, of(rgbReference[5], 0, 0), png(iip(d, "FIF=rgb.jp2&PTL=0,0")));
+        assertExact("untiled 1,1", 94, 250, 3, of(untiledHalf, 256, 0), png(iip(d, "FIF=untiled.jp2&PTL=1,1")));
+        assertExact("grey 2,1", 94, 250, 1, of(greyHalf, 256, 0), png(iip(d, "FIF=grey.j2k&PTL=2,1")));
+        assertEquals("94x250", size(iip(d, "FIF=rgb.jp2&JTL=4,1").image().getRaster()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void virtualLevelsSubsampleTheSmallestResolution(Decoder d) throws Exception {
+        // untiled.jp2's smallest codestream resolution is 350x250; the virtual level is 175x125.
+        assertVirtual("untiled.jp2 0,0", untiledHalf, 175, 125, 3, png(iip(d, "FIF=untiled.jp2&PTL=0,0")));
+        assertEquals("175x125", size(iip(d, "FIF=untiled.jp2&JTL=0,0").image().getRaster()));
+        // grey16.jp2: 300x200 to 150x100, still 16 bits.
+        Raster virtual16 = png(iip(d, "FIF=grey16.jp2&PTL=0,0"));
+        assertEquals(16, virtual16.getSampleModel().getSampleSize(0));
+        assertVirtual("grey16.jp2 0,0", grey16Half, 150, 100, 1, virtual16);
+    }
+
+    /**
+     * A nearest-neighbour halving of {@code half}: each pixel is one of the 3x3 samples around
+     * (2x, 2y) (whichever neighbour the rounding picks), and most are the one at (2x, 2y) or its
+     * right/lower neighbour, so a shifted or wrong level fails.
+     */
+    private static void assertVirtual(String what, Raster half, int w, int h, int bands, Raster got) {
+        assertEquals(w + "x" + h, size(got), what);
+        assertEquals(bands, got.getNumBands(), what);
+        long close = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                boolean any = false;
+                boolean near = false;
+                for (int dy = -1; dy <= 1 && !any; dy++) {
+                    for (int dx = -1; dx <= 1 && !any; dx++) {
+                        int sx = Math.max(0, Math.min(half.getWidth() - 1, 2 * x + dx));
+                        int sy = Math.max(0, Math.min(half.getHeight() - 1, 2 * y + dy));
+                        boolean all = true;
+                        for (int c = 0; c < bands; c++) {
+                            all &= half.getSample(sx, sy, c) == got.getSample(x, y, c);
+                        }
+                        any |= all;
+                        near |= all && dx >= 0 && dy >= 0;
+                    }
+                }
+                if (!any) {
+                    throw new AssertionError(what + ": pixel " + x + "," + y + " is none of the samples around "
+                            + 2 * x + "," + 2 * y + " of the level above");
+                }
+                close += near ? 1 : 0;
+            }
+        }
+        assertTrue(close > 0.9 * w * h, what + ": " + close + " of " + w * h + " pixels near (2x, 2y)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void sixteenBitGreyStaysSixteenBitAndExact(Decoder d) throws Exception {
+        assertEquals("Bits-per-channel:16\r\n", iip(d, "FIF=grey16.jp2&OBJ=Bits-per-channel").text());
+        // 600x400: resolution 2 is full size, tile 1 is x 256..511.
+        Raster tile = png(iip(d, "FIF=grey16.jp2&PTL=2,1"));
+        assertEquals(16, tile.getSampleModel().getSampleSize(0));
+        assertExact("grey16 2,1", 256, 256, 1, source(grey16, 256, 0), tile);
+        Raster half = png(iip(d, "FIF=grey16.jp2&PTL=1,1"));
+        assertEquals(16, half.getSampleModel().getSampleSize(0));
+        assertExact("grey16 1,1", 44, 200, 1, of(grey16Half, 256, 0), half);
+        Raster whole = png(iiif(d, "grey16.jp2/full/max/0/default.png"));
+        assertEquals(16, whole.getSampleModel().getSampleSize(0));
+        assertExact("grey16 IIIF full", 600, 400, 1, source(grey16, 0, 0), whole);
+    }
+
+    // ---- regions -----------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void cvtRegionsAndSizes(Decoder d) throws Exception {
+        // A region across codestream tiles at full size: exact.
+        Raster region = png(iip(d, "FIF=rgb.jp2&RGN=0.25,0.3,0.5,0.4&CVT=png"));
+        assertExact("CVT region", 350, 200, 3, source(rgb, 175, 150), region);
+        // WID=350 of the whole image is resolution 350x250.
+        Raster half = png(iip(d, "FIF=rgb.jp2&WID=350&CVT=png"));
+        assertEquals("350x250", size(half));
+        double q = psnr(half, of(rgbReference[1], 0, 0), 3);
+        assertTrue(q > 40, "WID=350 PSNR " + q);
+        // The lower right quarter at 175 wide: the same part of the 350x250 resolution.
+        Raster quarter = png(iip(d, "FIF=rgb.jp2&RGN=0.5,0.5,0.5,0.5&WID=175&CVT=png"));
+        assertEquals("175x125", size(quarter));
+        q = psnr(quarter, of(rgbReference[1], 175, 125), 3);
+        assertTrue(q > 35, "quarter PSNR " + q);
+        Raster jpeg = iip(d, "FIF=rgb.jp2&WID=140&CVT=jpeg").image().getRaster();
+        assertEquals("140x100", size(jpeg));
+        q = psnr(jpeg, (x, y, c) -> rgb.sample(5 * x + 2, 5 * y + 2, c), 3);
+        assertTrue(q > 20, "WID=140 PSNR " + q);
+        // A virtual level is a resolution like the others: 175 wide is untiled.jp2's 175x125 level as it is,
+        // not 350x250 resized.
+        assertExact("untiled WID=175", 175, 125, 3, of(png(iip(d, "FIF=untiled.jp2&PTL=0,0")), 0, 0),
+                png(iip(d, "FIF=untiled.jp2&WID=175&CVT=png")));
+    }
+
+    // ---- IIIF, DeepZoom, Zoomify -------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void iiifInfoListsEveryLevelAndRegionsArePixelExact(Decoder d) throws Exception {
+        String info = iiif(d, "rgb.jp2/info.json").text().replaceAll("\\s", "");
+        assertTrue(info.contains("\"width\":700,\"height\":500,"), info);
+        assertTrue(info.contains("\"sizes\":[{\"width\":22,\"height\":16},{\"width\":44,\"height\":32},"
+                + "{\"width\":88,\"height\":63},{\"width\":175,\"height\":125},{\"width\":350,\"height\":250}]"), info);
+        // iipsrv writes powers of two (pow(2, i)), which IIIF clients use to find the levels.
+        assertTrue(info.contains("\"tiles\":[{\"width\":256,\"height\":256,\"scaleFactors\":[1,2,4,8,16,32]}]"),
+                info);
+        String virtual = iiif(d, "untiled.jp2/info.json").text().replaceAll("\\s", "");
+        assertTrue(virtual.contains("\"sizes\":[{\"width\":175,\"height\":125},{\"width\":350,\"height\":250}]"),
+                virtual);
+        assertTrue(virtual.contains("\"scaleFactors\":[1,2,4]"), virtual);
+
+        // Across codestream and served tiles, at full size: exact.
+        assertExact("IIIF region", 256, 128, 3, source(rgb, 300, 190),
+                png(iiif(d, "rgb.jp2/300,190,256,128/max/0/default.png")));
+        assertExact("IIIF j2k region", 100, 60, 1, source(grey, 600, 440),
+                png(iiif(d, "grey.j2k/600,440,100,60/max/0/default.png")));
+        // Tile requests are the JTL tiles, byte for byte (one cache entry).
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=5,2").body(), iiif(d, "rgb.jp2/512,0,188,256/188,/0/default.jpg")
+                .body());
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=4,1").body(), iiif(d, "rgb.jp2/512,0,188,500/94,/0/default.jpg")
+                .body());
+        Raster half = png(iiif(d, "rgb.jp2/full/350,/0/default.png"));
+        double q = psnr(half, of(rgbReference[1], 0, 0), 3);
+        assertTrue(q > 40, "IIIF 350, PSNR " + q);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void deepZoomAndZoomifyServeTheJtlTiles(Decoder d) throws Exception {
+        String iip = server(d).iipUrl() + "?";
+        assertEquals("<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" TileSize=\"256\" Overlap=\"0\" "
+                + "Format=\"jpg\"><Size Width=\"700\" Height=\"500\"/></Image>", ok(iip + "DeepZoom=rgb.jp2.dzi").text());
+        // DeepZoom level 10 is 700x500 (ceil(log2 700)), 9 is 350x250.
+        Http.Reply corner = ok(iip + "DeepZoom=rgb.jp2_files/10/2_1.jpg");
+        assertEquals("188x244", size(corner.image().getRaster()));
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=5,5").body(), corner.body());
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=4,1").body(),
+                ok(server(d).baseUrl() + "/deepzoom/rgb.jp2_files/9/1_0.jpg").body());
+        assertArrayEquals(iip(d, "FIF=untiled.jp2&JTL=0,0").body(), ok(iip + "DeepZoom=untiled.jp2_files/8/0_0.jpg")
+                .body());
+
+        // Zoomify starts at the largest level within one tile (175x125) and skips the three below:
+        // 1 + 2 + 6 tiles.
+        assertEquals("<IMAGE_PROPERTIES WIDTH=\"700\" HEIGHT=\"500\" NUMTILES=\"9\" NUMIMAGES=\"1\" VERSION=\"1.8\" "
+                + "TILESIZE=\"256\"/>", ok(iip + "Zoomify=rgb.jp2/ImageProperties.xml").text());
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=5,5").body(), ok(iip + "Zoomify=rgb.jp2/TileGroup0/2-2-1.jpg")
+                .body());
+        Http.Reply smallest = ok(server(d).baseUrl() + "/zoomify/rgb.jp2/TileGroup0/0-0-0.jpg");
+        assertEquals("175x125", size(smallest.image().getRaster()));
+        assertArrayEquals(iip(d, "FIF=rgb.jp2&JTL=3,0").body(), smallest.body());
+        // untiled.jp2: 175x125 (virtual), 350x250, 700x500: 1 + 2 + 6 tiles.
+        assertTrue(ok(iip + "Zoomify=untiled.jp2/ImageProperties.xml").text().contains("NUMTILES=\"9\""));
+    }
+
+    // ---- quality layers ----------------------------------------------------------------------
+
+    /** The lower right full-resolution tile of layers.jp2 (256..511 x 256..499) as PNG, with LYR. */
+    private static Http.Reply layersTile(TestServer s, String lyr) throws Exception {
+        return ok(s.iipUrl() + "?FIF=layers.jp2" + lyr + "&PTL=2,4");
+    }
+
+    private static double layersPsnr(Http.Reply r) throws Exception {
+        Raster got = png(r);
+        assertEquals("256x244", size(got));
+        return psnr(got, source(layered, 256, 256), 3);
+    }
+
+    @Test
+    void openJpegDecodesTheLayersIipsrvsRulesAskFor() throws Exception {
+        TestServer s = server(Decoder.OPENJPEG);
+        // Default first and all layers next: a tile store that ignored the layer count would answer
+        // the second with the first.
+        Http.Reply absent = layersTile(s, "");
+        Http.Reply all = layersTile(s, "&LYR=-1");
+        Http.Reply one = layersTile(s, "&LYR=1");
+        Http.Reply two = layersTile(s, "&LYR=2");
+        Http.Reply three = layersTile(s, "&LYR=3");
+        Http.Reply zero = layersTile(s, "&LYR=0");
+        double q1 = layersPsnr(one);
+        double q2 = layersPsnr(two);
+        double qAll = layersPsnr(all);
+        assertTrue(q1 + 3 < q2 && q2 + 3 < qAll, "layers 1, 2, all: " + q1 + ", " + q2 + ", " + qAll + " dB");
+        // MAX_LAYERS 0 and no LYR: half the layers, rounded up (2 of 3); LYR=0 the same.
+        assertArrayEquals(two.body(), absent.body());
+        assertArrayEquals(two.body(), zero.body());
+        assertArrayEquals(all.body(), three.body());
+        assertFalse(Arrays.equals(all.body(), absent.body()));
+        // The JPEG path and IIIF (which has no LYR) follow the same rule.
+        assertFalse(Arrays.equals(ok(s.iipUrl() + "?FIF=layers.jp2&LYR=1&JTL=2,4").body(),
+                ok(s.iipUrl() + "?FIF=layers.jp2&LYR=-1&JTL=2,4").body()));
+        assertExact("IIIF, default layers", 256, 244, 3, of(png(two), 0, 0),
+                png(ok(s.baseUrl() + "/iiif/layers.jp2/256,256,256,244/max/0/default.png")));
+
+        // MAX_LAYERS=1 caps every request, LYR or not.
+        assertArrayEquals(one.body(), layersTile(capped, "").body());
+        assertArrayEquals(one.body(), layersTile(capped, "&LYR=3").body());
+        assertArrayEquals(one.body(), layersTile(capped, "&LYR=-1").body());
+        // MAX_LAYERS=-1 without LYR: all layers; with LYR, LYR. That LYR=1 counts here also shows
+        // JPEG2000_DECODER=auto chose OpenJPEG (JJ2000 ignores layers).
+        assertArrayEquals(all.body(), layersTile(auto, "").body());
+        assertArrayEquals(one.body(), layersTile(auto, "&LYR=1").body());
+    }
+
+    @Test
+    void jj2000DecodesEveryLayerWhateverLyrSays() throws Exception {
+        TestServer s = server(Decoder.JJ2000);
+        Http.Reply absent = layersTile(s, "");
+        for (String lyr : new String[] {"&LYR=1", "&LYR=-1", "&LYR=2"}) {
+            assertArrayEquals(absent.body(), layersTile(s, lyr).body(), lyr);
+        }
+        // All three layers: measured 45 dB for the whole image with opj_decompress, 30 dB with one.
+        double q = layersPsnr(absent);
+        assertTrue(q > 40, "JJ2000 layers PSNR " + q);
+        if (openJpeg) {
+            double qAll = layersPsnr(layersTile(server(Decoder.OPENJPEG), "&LYR=-1"));
+            assertEquals(qAll, q, 1.0, "JJ2000 against OpenJPEG with all layers");
+        }
+    }
+
+    // ---- damaged files -----------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void damagedFilesAnswerLikeAnUnreadableTiffAndTheServerGoesOn(Decoder d) throws Exception {
+        TestServer s = server(d);
+        String iip = s.iipUrl() + "?";
+        String iiif = s.baseUrl() + "/iiif/";
+        // {JP2 request, the TIFF request damaged the same way}
+        String[][] pairs = {
+            // Half a file: the header is there, the lower codestream tiles are not.
+            {iip + "FIF=truncated.jp2&PTL=5,5", iip + "FIF=badtiles.tif&PTL=2,0"},
+            {iip + "FIF=truncated.jp2&JTL=5,5", iip + "FIF=badtiles.tif&JTL=2,0"},
+            {iip + "FIF=truncated.jp2&WID=700&CVT=jpeg", iip + "FIF=badtiles.tif&WID=700&CVT=jpeg"},
+            {iiif + "truncated.jp2/full/max/0/default.jpg", iiif + "badtiles.tif/full/max/0/default.jpg"},
+            {iip + "DeepZoom=truncated.jp2_files/10/2_1.jpg", iip + "DeepZoom=badtiles.tif_files/10/0_0.jpg"},
+            // Noise after the signature: nothing can be read.
+            {iip + "FIF=noise.jp2&OBJ=Max-size", iip + "FIF=halved.tif&OBJ=Max-size"},
+            {iip + "FIF=noise.jp2&JTL=0,0", iip + "FIF=halved.tif&JTL=0,0"},
+            {iiif + "noise.jp2/info.json", iiif + "halved.tif/info.json"},
+            {iiif + "noise.jp2/full/max/0/default.jpg", iiif + "halved.tif/full/max/0/default.jpg"},
+            {iip + "Zoomify=noise.jp2/ImageProperties.xml", iip + "Zoomify=halved.tif/ImageProperties.xml"}};
+        for (String[] p : pairs) {
+            Http.Reply tiff = Http.get(p[1]);
+            assertTrue(tiff.status() >= 400, p[1] + " gave " + tiff.status() + ": " + tiff.text());
+            Http.Reply jp2 = Http.get(p[0]);
+            assertEquals(tiff.status(), jp2.status(), p[0] + ": " + jp2.text());
+            assertEquals(tiff.contentType(), jp2.contentType(), p[0]);
+            assertFalse(jp2.text().contains(images.toString()), p[0] + ": " + jp2.text());
+            // The server is still well: the next request for a good file is answered.
+            assertExact("after " + p[0], 22, 16, 3, of(rgbReference[5], 0, 0),
+                    png(ok(iip + "FIF=rgb.jp2&PTL=0,0")));
+        }
+        // Asked again, a damaged file fails again (no half-made entry was kept in a cache).
+        assertEquals(Http.get(pairs[0][1]).status(), Http.get(pairs[0][0]).status());
+    }
+}
