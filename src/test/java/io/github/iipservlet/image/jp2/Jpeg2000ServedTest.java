@@ -20,9 +20,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -40,6 +42,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * JJ2000's own decode of the file at lower resolutions (a reversible 5-3 file decodes to the same
  * integers in every conforming decoder), and the answers the same server gives for TIFF.
  */
+@Timeout(value = 30, unit = TimeUnit.SECONDS) // a hung decoder fails its test instead of stalling the class
 class Jpeg2000ServedTest {
     /** The decoder a server is told to use, by its JPEG2000_DECODER value. */
     enum Decoder {
@@ -62,13 +65,13 @@ class Jpeg2000ServedTest {
     static TestServer auto;
     static boolean openJpeg;
 
-    /** 700x500 RGB, lossless, 5 DWT levels (6 resolutions, down to 22x16), codestream tiles 200x200. */
+    /** 700x500 RGB, lossless, 5 DWT levels (6 resolutions, down to 22x16), codestream tiles 192x192. */
     static Jp2Writer.Written rgb;
     /** 700x500 RGB, lossless, 1 DWT level, one codestream tile: 700x500, 350x250 and a virtual 175x125. */
     static Jp2Writer.Written untiled;
     /** 700x500 8-bit grey raw codestream (.j2k), lossless, 3 DWT levels, codestream tiles 256x256. */
     static Jp2Writer.Written grey;
-    /** 600x400 16-bit grey, lossless, 2 DWT levels: 600x400, 300x200 and a virtual 150x100. */
+    /** 600x400 16-bit grey, lossless, 1 DWT level: 600x400, 300x200 and a virtual 150x100. */
     static Jp2Writer.Written grey16;
     /** 700x500 RGB, lossy at 1 bit per pixel in 3 quality layers, 2 DWT levels. */
     static Jp2Writer.Written layered;
@@ -82,16 +85,22 @@ class Jpeg2000ServedTest {
     @BeforeAll
     static void start() throws Exception {
         images = Files.createDirectories(tmp.resolve("images"));
-        rgb = Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(200, 200).pixels(TestImages::rgb)
+        rgb = Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(192, 192).pixels(TestImages::rgb)
                 .write(images.resolve("rgb.jp2"));
         // The same codestream without its JP2 boxes.
-        Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(200, 200).pixels(TestImages::rgb)
+        Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(192, 192).pixels(TestImages::rgb)
                 .codestreamOnly(true).write(images.resolve("rgb.j2k"));
+        // Like rgb.jp2 with 200x200 codestream tiles: JJ2000's reader fails on its two smallest
+        // resolutions (measured: IllegalArgumentException from FileBitstreamReaderAgent.setTile).
+        Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(200, 200).pixels(TestImages::rgb)
+                .write(images.resolve("odd.jp2"));
         untiled = Jp2Writer.builder().size(700, 500).channels(3).levels(1).untiled().pixels(TestImages::rgb)
                 .write(images.resolve("untiled.jp2"));
+        Jp2Writer.builder().size(700, 500).channels(3).levels(1).untiled().pixels(TestImages::rgb)
+                .codestreamOnly(true).write(images.resolve("untiled.j2k"));
         grey = Jp2Writer.builder().size(700, 500).channels(1).levels(3).tiling(256, 256).codestreamOnly(true)
                 .pixels(TestImages::grey).write(images.resolve("grey.j2k"));
-        grey16 = Jp2Writer.builder().size(600, 400).channels(1).bits(16).levels(2).pixels(TestImages::grey16)
+        grey16 = Jp2Writer.builder().size(600, 400).channels(1).bits(16).levels(1).pixels(TestImages::grey16)
                 .write(images.resolve("grey16.jp2"));
         layered = Jp2Writer.builder().size(700, 500).channels(3).levels(2).rate(1.0).layers(3)
                 .pixels(TestImages::rgb).write(images.resolve("layers.jp2"));
@@ -118,14 +127,23 @@ class Jpeg2000ServedTest {
     }
 
     /**
-     * Damaged files, each with a TIFF damaged the same way, whose answers are the ones expected:
-     * half a JP2 (its header readable, its later codestream tiles gone) against a TIFF with
-     * garbage tile data; a JP2 whose boxes turn to noise after the signature against a TIFF cut
-     * in half (no readable IFD).
+     * Damaged files, and TIFFs damaged the same way whose answers are the ones expected. Damaged
+     * data behind a good header (the second half of rgb.jp2 overwritten, the second halves of
+     * rgb.j2k and untiled.j2k cut off: no box says how long a raw codestream is) fails when a tile
+     * is decoded, like a TIFF with garbage tile data. (Garbage inside a single codestream tile is
+     * not detectable: OpenJPEG decodes it to garbage pixels, so no such file here.) A file that cannot be opened (rgb.jp2 cut in
+     * half, shorter than its codestream box says; noise after the signature boxes) fails like a TIFF
+     * cut in half, whose IFDs are gone.
      */
     static void writeDamagedFiles() throws Exception {
         byte[] whole = Files.readAllBytes(images.resolve("rgb.jp2"));
         Files.write(images.resolve("truncated.jp2"), Arrays.copyOf(whole, whole.length / 2));
+        Files.write(images.resolve("corrupt.jp2"), overwriteSecondHalf(whole));
+        byte[] raw = Files.readAllBytes(images.resolve("rgb.j2k"));
+        Files.write(images.resolve("truncated.j2k"), Arrays.copyOf(raw, raw.length / 2));
+        byte[] rawUntiled = Files.readAllBytes(images.resolve("untiled.j2k"));
+        Files.write(images.resolve("truncated-untiled.j2k"), Arrays.copyOf(rawUntiled, rawUntiled.length / 2));
+        // The signature and file type boxes (32 bytes), then noise.
         byte[] noise = Arrays.copyOf(whole, 4000);
         Random random = new Random(7);
         for (int i = 32; i < noise.length; i++) {
@@ -137,11 +155,19 @@ class Jpeg2000ServedTest {
         TiffWriter.builder().size(700, 500).tile(256, 256).compression(TiffWriter.Compression.DEFLATE).write(tif);
         byte[] tiff = Files.readAllBytes(tif);
         byte[] badTiles = tiff.clone();
+        // The tile data comes first, the IFDs last: 0x55 is no deflate stream header.
         for (int i = 16; i < tiff.length / 2; i++) {
             badTiles[i] = 0x55;
         }
         Files.write(images.resolve("badtiles.tif"), badTiles);
         Files.write(images.resolve("halved.tif"), Arrays.copyOf(tiff, tiff.length / 2));
+    }
+
+    /** The second half of a file, up to its last two bytes (the EOC marker), turned to 0x55. */
+    private static byte[] overwriteSecondHalf(byte[] file) {
+        byte[] out = file.clone();
+        Arrays.fill(out, file.length / 2, file.length - 2, (byte) 0x55);
+        return out;
     }
 
     @AfterAll
@@ -255,15 +281,17 @@ class Jpeg2000ServedTest {
     @Test
     void theTestFilesHaveTheLayoutTheTestsRelyOn() throws Exception {
         // A writer that ignored tiling, layers or levels would make the tests below pass for nothing.
-        assertEquals(new Jp2Writer.Header(true, 700, 500, 200, 200, 3, 8, 1, 6),
+        assertEquals(new Jp2Writer.Header(true, 700, 500, 192, 192, 3, 8, 1, 6),
                 Jp2Writer.header(images.resolve("rgb.jp2")));
-        assertEquals(new Jp2Writer.Header(false, 700, 500, 200, 200, 3, 8, 1, 6),
+        assertEquals(new Jp2Writer.Header(false, 700, 500, 192, 192, 3, 8, 1, 6),
                 Jp2Writer.header(images.resolve("rgb.j2k")));
+        assertEquals(new Jp2Writer.Header(true, 700, 500, 200, 200, 3, 8, 1, 6),
+                Jp2Writer.header(images.resolve("odd.jp2")));
         assertEquals(new Jp2Writer.Header(true, 700, 500, 700, 500, 3, 8, 1, 2),
                 Jp2Writer.header(images.resolve("untiled.jp2")));
         assertEquals(new Jp2Writer.Header(false, 700, 500, 256, 256, 1, 8, 1, 4),
                 Jp2Writer.header(images.resolve("grey.j2k")));
-        assertEquals(new Jp2Writer.Header(true, 600, 400, 600, 400, 1, 16, 1, 3),
+        assertEquals(new Jp2Writer.Header(true, 600, 400, 600, 400, 1, 16, 1, 2),
                 Jp2Writer.header(images.resolve("grey16.jp2")));
         assertEquals(new Jp2Writer.Header(true, 700, 500, 700, 500, 3, 8, 3, 3),
                 Jp2Writer.header(images.resolve("layers.jp2")));
@@ -280,8 +308,10 @@ class Jpeg2000ServedTest {
     void objectsDescribeThePyramidWithItsVirtualLevels(Decoder d) throws Exception {
         record Case(String file, Jp2Writer.Written w, String minMax, String colourSpace) {
         }
-        String rgbSpace = "Colorspace,0-2,0:0 0 3 3 0 1 2";
-        String greySpace = "Colorspace,0-2,0:0 0 1 1 0";
+        // As for TIFF: sRGB (3) with three channels, greyscale (1) with one; iipsrv names the
+        // resolution range, 0 to the last level, in the answer's label.
+        String rgbSpace = ",0:0 0 3 3 0 1 2";
+        String greySpace = ",0:0 0 1 1 0";
         for (Case c : new Case[] {new Case("rgb.jp2", rgb, " 0  255  0  255  0  255", rgbSpace),
             new Case("rgb.j2k", rgb, " 0  255  0  255  0  255", rgbSpace),
             new Case("untiled.jp2", untiled, " 0  255  0  255  0  255", rgbSpace),
@@ -294,7 +324,8 @@ class Jpeg2000ServedTest {
             }
             String[] expected = {"Max-size:" + c.w.width() + " " + c.w.height(), "Tile-size:256 256",
                 "Resolution-number:" + sizes.size(), "Bits-per-channel:" + c.w.bits(),
-                "Min-Max-sample-values:" + c.minMax, resolutions.toString(), c.colourSpace};
+                "Min-Max-sample-values:" + c.minMax, resolutions.toString(),
+                "Colorspace,0-" + (sizes.size() - 1) + c.colourSpace};
             Http.Reply r = iip(d, "FIF=" + c.file + "&OBJ=Max-size&OBJ=Tile-size&OBJ=Resolution-number"
                     + "&OBJ=Bits-per-channel&OBJ=Min-Max-sample-values&OBJ=Resolutions&OBJ=colorspace");
             assertArrayEquals(expected, r.text().split("\r\n"), c.file);
@@ -312,7 +343,7 @@ class Jpeg2000ServedTest {
         // 256x256 tiles over 700x500: 3 across (the last 188 wide), 2 down (the last 244 high).
         int[][] tiles = {{0, 0, 0, 256, 256}, {2, 512, 0, 188, 256}, {4, 256, 256, 256, 244},
             {5, 512, 256, 188, 244}};
-        // rgb.jp2 has 200x200 codestream tiles (a served tile spans up to four), untiled.jp2 one,
+        // rgb.jp2 has 192x192 codestream tiles (a served tile spans up to four), untiled.jp2 one,
         // grey.j2k 256x256 like the served ones; rgb.j2k is rgb.jp2 without its boxes.
         record File(String name, Jp2Writer.Written w, int top) {
         }
@@ -408,13 +439,41 @@ class Jpeg2000ServedTest {
         assertExact("grey16 IIIF full", 600, 400, 1, source(grey16, 0, 0), whole);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void everyResolutionOfOddCodestreamTilesIsServed(Decoder d) throws Exception {
+        // odd.jp2: the same picture as rgb.jp2 in 200x200 codestream tiles; 6 resolutions, none virtual.
+        assertEquals("Resolution-number:6\r\n", iip(d, "FIF=odd.jp2&OBJ=Resolution-number").text());
+        Path odd = images.resolve("odd.jp2");
+        for (int k = 0; k <= 5; k++) {
+            String what = "odd.jp2 resolution " + (5 - k);
+            Raster got = png(iip(d, "FIF=odd.jp2&PTL=" + (5 - k) + ",0"));
+            int w = Math.min(256, rgb.width(k));
+            int h = Math.min(256, rgb.height(k));
+            if (k <= 3) {
+                assertExact(what, w, h, 3, of(Jp2Writer.reference(odd, k), 0, 0), got);
+            } else {
+                // No reference decode here: the picture, halved k times, and the other decoder's pixels.
+                assertEquals(w + "x" + h, size(got), what);
+                int step = 1 << k;
+                double q = psnr(got, (x, y, c) -> rgb.sample(Math.min(699, x * step + step / 2),
+                        Math.min(499, y * step + step / 2), c), 3);
+                assertTrue(q > 18, what + ": PSNR " + q);
+                if (d == Decoder.JJ2000 && openJpeg) {
+                    Http.Reply theirs = iip(Decoder.OPENJPEG, "FIF=odd.jp2&PTL=" + (5 - k) + ",0");
+                    assertExact(what + " against OpenJPEG", w, h, 3, of(png(theirs), 0, 0), got);
+                }
+            }
+        }
+    }
+
     // ---- regions -----------------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Decoder.class)
     void cvtRegionsAndSizes(Decoder d) throws Exception {
         // A region across codestream tiles at full size: exact.
-        Raster region = png(iip(d, "FIF=rgb.jp2&RGN=0.25,0.3,0.5,0.4&CVT=png"));
+        Raster region = png(iip(d, "FIF=rgb.jp2&RGN=0.25,0.3,0.5,0.4&WID=350&CVT=png"));
         assertExact("CVT region", 350, 200, 3, source(rgb, 175, 150), region);
         // WID=350 of the whole image is resolution 350x250.
         Raster half = png(iip(d, "FIF=rgb.jp2&WID=350&CVT=png"));
@@ -445,9 +504,7 @@ class Jpeg2000ServedTest {
         assertTrue(info.contains("\"width\":700,\"height\":500,"), info);
         assertTrue(info.contains("\"sizes\":[{\"width\":22,\"height\":16},{\"width\":44,\"height\":32},"
                 + "{\"width\":88,\"height\":63},{\"width\":175,\"height\":125},{\"width\":350,\"height\":250}]"), info);
-        // iipsrv writes powers of two (pow(2, i)), which IIIF clients use to find the levels.
-        assertTrue(info.contains("\"tiles\":[{\"width\":256,\"height\":256,\"scaleFactors\":[1,2,4,8,16,32]}]"),
-                info);
+        assertTrue(info.contains("\"tiles\":[{\"width\":256,\"height\":256,\"scaleFactors\":[1,"), info);
         String virtual = iiif(d, "untiled.jp2/info.json").text().replaceAll("\\s", "");
         assertTrue(virtual.contains("\"sizes\":[{\"width\":175,\"height\":125},{\"width\":350,\"height\":250}]"),
                 virtual);
@@ -466,6 +523,15 @@ class Jpeg2000ServedTest {
         Raster half = png(iiif(d, "rgb.jp2/full/350,/0/default.png"));
         double q = psnr(half, of(rgbReference[1], 0, 0), 3);
         assertTrue(q > 40, "IIIF 350, PSNR " + q);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void iiifScaleFactorsArePowersOfTwo(Decoder d) throws Exception {
+        // iipsrv writes pow(2, i) for each level; IIIF clients find level i's size as
+        // ceil(width / factor), so 700 / 88 = 7 (not 8) would name a level that does not exist.
+        String info = iiif(d, "rgb.jp2/info.json").text().replaceAll("\\s", "");
+        assertTrue(info.contains("\"scaleFactors\":[1,2,4,8,16,32]"), info);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -571,10 +637,18 @@ class Jpeg2000ServedTest {
         String iiif = s.baseUrl() + "/iiif/";
         // {JP2 request, the TIFF request damaged the same way}
         String[][] pairs = {
-            // Half a file: the header is there, the lower codestream tiles are not.
+            // Good headers (OBJ answers), damaged tile data.
+            {iip + "FIF=corrupt.jp2&PTL=5,5", iip + "FIF=badtiles.tif&PTL=2,0"},
+            {iip + "FIF=corrupt.jp2&JTL=5,5", iip + "FIF=badtiles.tif&JTL=2,0"},
+            {iiif + "corrupt.jp2/512,256,188,244/max/0/default.png", iiif + "badtiles.tif/full/max/0/default.png"},
+            // Twice: a decoder kept for the file after a failure must fail again, not answer.
+            {iip + "FIF=truncated-untiled.j2k&PTL=2,0", iip + "FIF=badtiles.tif&PTL=2,0"},
+            {iip + "FIF=truncated-untiled.j2k&PTL=2,0", iip + "FIF=badtiles.tif&PTL=2,0"},
+            {iip + "FIF=truncated-untiled.j2k&WID=350&CVT=jpeg", iip + "FIF=badtiles.tif&WID=700&CVT=jpeg"},
+            {iip + "FIF=truncated.j2k&JTL=5,5", iip + "FIF=badtiles.tif&JTL=2,0"},
+            {iip + "Zoomify=truncated.j2k/TileGroup0/2-2-1.jpg", iip + "Zoomify=badtiles.tif/TileGroup0/2-0-0.jpg"},
+            // Cut short of its codestream box: whether it fails at opening or at decoding, a tile fails.
             {iip + "FIF=truncated.jp2&PTL=5,5", iip + "FIF=badtiles.tif&PTL=2,0"},
-            {iip + "FIF=truncated.jp2&JTL=5,5", iip + "FIF=badtiles.tif&JTL=2,0"},
-            {iip + "FIF=truncated.jp2&WID=700&CVT=jpeg", iip + "FIF=badtiles.tif&WID=700&CVT=jpeg"},
             {iiif + "truncated.jp2/full/max/0/default.jpg", iiif + "badtiles.tif/full/max/0/default.jpg"},
             {iip + "DeepZoom=truncated.jp2_files/10/2_1.jpg", iip + "DeepZoom=badtiles.tif_files/10/0_0.jpg"},
             // Noise after the signature: nothing can be read.
@@ -583,6 +657,9 @@ class Jpeg2000ServedTest {
             {iiif + "noise.jp2/info.json", iiif + "halved.tif/info.json"},
             {iiif + "noise.jp2/full/max/0/default.jpg", iiif + "halved.tif/full/max/0/default.jpg"},
             {iip + "Zoomify=noise.jp2/ImageProperties.xml", iip + "Zoomify=halved.tif/ImageProperties.xml"}};
+        // The damaged data is behind good headers: the header objects answer.
+        assertEquals("Max-size:700 500\r\n", iip(d, "FIF=corrupt.jp2&OBJ=Max-size").text());
+        assertEquals("Max-size:700 500\r\n", iip(d, "FIF=truncated.j2k&OBJ=Max-size").text());
         for (String[] p : pairs) {
             Http.Reply tiff = Http.get(p[1]);
             assertTrue(tiff.status() >= 400, p[1] + " gave " + tiff.status() + ": " + tiff.text());
@@ -590,10 +667,12 @@ class Jpeg2000ServedTest {
             assertEquals(tiff.status(), jp2.status(), p[0] + ": " + jp2.text());
             assertEquals(tiff.contentType(), jp2.contentType(), p[0]);
             assertFalse(jp2.text().contains(images.toString()), p[0] + ": " + jp2.text());
-            // The server is still well: the next request for a good file is answered.
+            // The server is still well: the next requests for good files are answered.
             assertExact("after " + p[0], 22, 16, 3, of(rgbReference[5], 0, 0),
                     png(ok(iip + "FIF=rgb.jp2&PTL=0,0")));
         }
+        assertExact("untiled after the damaged files", 256, 256, 3, source(untiled, 0, 0),
+                png(iip(d, "FIF=untiled.j2k&PTL=2,0")));
         // Asked again, a damaged file fails again (no half-made entry was kept in a cache).
         assertEquals(Http.get(pairs[0][1]).status(), Http.get(pairs[0][0]).status());
     }
