@@ -45,7 +45,7 @@ import jj2000.j2k.wavelet.analysis.ForwardWT;
 
 /**
  * Writes JPEG2000 test files (a JP2 box file, or a raw J2K codestream) with jai-imageio's pure-Java
- * JJ2000 encoder: 1 or 3 channels of 8 or 16 bits, any number of DWT levels, lossless (5-3
+ * JJ2000 encoder: 1 or 3 channels of 1 to 16 bits, any number of DWT levels, lossless (5-3
  * wavelet) or lossy (9-7 at a bit rate), one codestream tile or explicit tiling, and a chosen
  * number of quality layers. Test-only: slow (about a second for 700x500 RGB), keep images small.
  *
@@ -98,9 +98,9 @@ public final class Jp2Writer {
             return this;
         }
 
-        /** 8 or 16 bits per sample, unsigned. */
+        /** 1 to 16 bits per sample, unsigned (the codestream's precision; 9 to 16 are stored in shorts). */
         public Builder bits(int n) {
-            if (n != 8 && n != 16) {
+            if (n < 1 || n > 16) {
                 throw new IllegalArgumentException("bits " + n);
             }
             bits = n;
@@ -195,7 +195,7 @@ public final class Jp2Writer {
             return b.bits;
         }
 
-        /** The largest sample value: 255 or 65535. */
+        /** The largest sample value: 2^bits - 1. */
         public int maxValue() {
             return (1 << b.bits) - 1;
         }
@@ -333,8 +333,11 @@ public final class Jp2Writer {
 
     private static BufferedImage image(Builder b) {
         ColorSpace cs = ColorSpace.getInstance(b.channels == 1 ? ColorSpace.CS_GRAY : ColorSpace.CS_sRGB);
-        int type = b.bits == 8 ? DataBuffer.TYPE_BYTE : DataBuffer.TYPE_USHORT;
-        ColorModel cm = new ComponentColorModel(cs, false, false, Transparency.OPAQUE, type);
+        int type = b.bits <= 8 ? DataBuffer.TYPE_BYTE : DataBuffer.TYPE_USHORT;
+        int[] precision = new int[b.channels];
+        java.util.Arrays.fill(precision, b.bits);
+        // JJ2000 takes the codestream precision from the colour model's component sizes.
+        ColorModel cm = new ComponentColorModel(cs, precision, false, false, Transparency.OPAQUE, type);
         WritableRaster raster = cm.createCompatibleWritableRaster(b.width, b.height);
         int max = (1 << b.bits) - 1;
         int[] row = new int[b.width * b.channels];

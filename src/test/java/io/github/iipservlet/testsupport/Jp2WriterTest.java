@@ -59,6 +59,16 @@ class Jp2WriterTest {
     }
 
     @Test
+    void twelveBitPrecisionIsWrittenAsSuch() throws Exception {
+        Path f = dir.resolve("grey12.jp2");
+        Jp2Writer.Written w = Jp2Writer.builder().size(120, 80).channels(1).bits(12).levels(2)
+                .pixels((x, y, c) -> (x * 37 + y * 11) % 4096).write(f);
+        assertEquals(new Jp2Writer.Header(true, 120, 80, 120, 80, 1, 12, 1, 3), Jp2Writer.header(f));
+        assertEquals(4095, w.maxValue());
+        assertExact(w, decode(f));
+    }
+
+    @Test
     void layersAreWrittenAsAsked() throws Exception {
         Path lossy = dir.resolve("layers.jp2");
         Jp2Writer.Written w = Jp2Writer.builder().size(200, 150).channels(1).levels(2).rate(1.5).layers(3)

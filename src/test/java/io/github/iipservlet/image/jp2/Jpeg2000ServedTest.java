@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -76,6 +77,8 @@ class Jpeg2000ServedTest {
     static Jp2Writer.Written grey;
     /** 600x400 16-bit grey, lossless, 1 DWT level: 600x400, 300x200 and a virtual 150x100. */
     static Jp2Writer.Written grey16;
+    /** 300x200 12-bit grey, lossless, 1 DWT level: 300x200 and 150x100. */
+    static Jp2Writer.Written grey12;
     /** 700x500 RGB, lossy at 1 bit per pixel in 3 quality layers, 2 DWT levels. */
     static Jp2Writer.Written layered;
 
@@ -105,6 +108,8 @@ class Jpeg2000ServedTest {
                 .pixels(TestImages::grey).write(images.resolve("grey.j2k"));
         grey16 = Jp2Writer.builder().size(600, 400).channels(1).bits(16).levels(1).pixels(TestImages::grey16)
                 .write(images.resolve("grey16.jp2"));
+        grey12 = Jp2Writer.builder().size(300, 200).channels(1).bits(12).levels(1)
+                .pixels((x, y, c) -> (x * 13 + y * 7) % 4096).write(images.resolve("grey12.jp2"));
         layered = Jp2Writer.builder().size(700, 500).channels(3).levels(2).rate(1.0).layers(3)
                 .pixels(TestImages::rgb).write(images.resolve("layers.jp2"));
         for (int k = 1; k <= 5; k++) {
@@ -134,9 +139,9 @@ class Jpeg2000ServedTest {
      * data behind a good header (the second half of rgb.jp2 overwritten, the second halves of
      * rgb.j2k and untiled.j2k cut off: no box says how long a raw codestream is) fails when a tile
      * is decoded, like a TIFF with garbage tile data. (Garbage inside a single codestream tile is
-     * not detectable: OpenJPEG decodes it to garbage pixels, so no such file here.) A file that cannot be opened (rgb.jp2 cut in
-     * half, shorter than its codestream box says; noise after the signature boxes) fails like a TIFF
-     * cut in half, whose IFDs are gone.
+     * not detectable: OpenJPEG decodes it to garbage pixels, so there is no such file here.) A file
+     * that cannot be opened (rgb.jp2 cut in half, shorter than its codestream box says; noise after
+     * the signature boxes) fails like a TIFF cut in half, whose IFDs are gone.
      */
     static void writeDamagedFiles() throws Exception {
         byte[] whole = Files.readAllBytes(images.resolve("rgb.jp2"));
@@ -296,6 +301,8 @@ class Jpeg2000ServedTest {
                 Jp2Writer.header(images.resolve("grey.j2k")));
         assertEquals(new Jp2Writer.Header(true, 600, 400, 600, 400, 1, 16, 1, 2),
                 Jp2Writer.header(images.resolve("grey16.jp2")));
+        assertEquals(new Jp2Writer.Header(true, 300, 200, 300, 200, 1, 12, 1, 2),
+                Jp2Writer.header(images.resolve("grey12.jp2")));
         assertEquals(new Jp2Writer.Header(true, 700, 500, 700, 500, 3, 8, 3, 3),
                 Jp2Writer.header(images.resolve("layers.jp2")));
         // The reference decodes are the halved pictures, not something else of that size.
@@ -440,6 +447,28 @@ class Jpeg2000ServedTest {
         Raster whole = png(iiif(d, "grey16.jp2/full/max/0/default.png"));
         assertEquals(16, whole.getSampleModel().getSampleSize(0));
         assertExact("grey16 IIIF full", 600, 400, 1, source(grey16, 0, 0), whole);
+
+        // 12 bits are served as 16, like 9 to 16 bits in iipsrv; the samples are exact up to one
+        // mapping for the whole tile: as stored, shifted, or stretched to 16 bits (by scaling or by
+        // repeating the top bits).
+        assertEquals("Bits-per-channel:16\r\n", iip(d, "FIF=grey12.jp2&OBJ=Bits-per-channel").text());
+        Raster twelve = png(iip(d, "FIF=grey12.jp2&PTL=1,0"));
+        assertEquals(16, twelve.getSampleModel().getSampleSize(0));
+        assertEquals("256x200", size(twelve));
+        List<IntUnaryOperator> mappings = List.of(v -> v, v -> v << 4, v -> (v << 4) | (v >> 8),
+                v -> (int) Math.round(v * 65535.0 / 4095));
+        boolean matched = false;
+        for (IntUnaryOperator m : mappings) {
+            boolean all = true;
+            for (int y = 0; y < 200 && all; y++) {
+                for (int x = 0; x < 256 && all; x++) {
+                    all = twelve.getSample(x, y, 0) == m.applyAsInt(grey12.sample(x, y, 0));
+                }
+            }
+            matched |= all;
+        }
+        assertTrue(matched, "12-bit samples: " + twelve.getSample(1, 0, 0) + " for " + grey12.sample(1, 0, 0) + ", "
+                + twelve.getSample(255, 199, 0) + " for " + grey12.sample(255, 199, 0));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -464,7 +493,8 @@ class Jpeg2000ServedTest {
     @Test
     @Disabled("bug: with JPEG2000_DECODER=jj2000, FIF=odd.jp2&PTL=1,0 and PTL=0,0 answer 404 'JJ2000 could not "
             + "decode the JPEG2000 image' (J2KImageReader throws IllegalArgumentException from "
-            + "FileBitstreamReaderAgent.setTile at those resolutions of 200x200 codestream tiles); OpenJPEG serves them")
+            + "FileBitstreamReaderAgent.setTile at those resolutions of 200x200 codestream tiles); "
+            + "OpenJPEG serves them")
     void jj2000ServesTheSmallestResolutionsOfOddCodestreamTiles() throws Exception {
         assertSmallestOddResolutions(Decoder.JJ2000);
     }
@@ -566,7 +596,8 @@ class Jpeg2000ServedTest {
     void deepZoomAndZoomifyServeTheJtlTiles(Decoder d) throws Exception {
         String iip = server(d).iipUrl() + "?";
         assertEquals("<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" TileSize=\"256\" Overlap=\"0\" "
-                + "Format=\"jpg\"><Size Width=\"700\" Height=\"500\"/></Image>", ok(iip + "DeepZoom=rgb.jp2.dzi").text());
+                + "Format=\"jpg\"><Size Width=\"700\" Height=\"500\"/></Image>",
+                ok(iip + "DeepZoom=rgb.jp2.dzi").text());
         // DeepZoom level 10 is 700x500 (ceil(log2 700)), 9 is 350x250.
         Http.Reply corner = ok(iip + "DeepZoom=rgb.jp2_files/10/2_1.jpg");
         assertEquals("188x244", size(corner.image().getRaster()));
@@ -647,8 +678,8 @@ class Jpeg2000ServedTest {
         }
         // All three layers, as JJ2000 itself decodes the file (44 dB here; one layer would be 30 dB,
         // measured with opj_decompress). JJ2000's 9-7 wavelet is not OpenJPEG's to the last bit.
-        assertExact("JJ2000 all layers", 256, 244, 3, of(Jp2Writer.reference(images.resolve("layers.jp2"), 0), 256, 256),
-                png(absent));
+        Raster allLayers = Jp2Writer.reference(images.resolve("layers.jp2"), 0);
+        assertExact("JJ2000 all layers", 256, 244, 3, of(allLayers, 256, 256), png(absent));
         double q = layersPsnr(absent);
         assertTrue(q > 40, "JJ2000 layers PSNR " + q);
     }
@@ -683,7 +714,8 @@ class Jpeg2000ServedTest {
             + "(FIF=corrupt.jp2&PTL=5,5, FIF=corrupt.jp2&JTL=5,5, /iiif/corrupt.jp2/512,256,188,244/max/0/default.png, "
             + "FIF=truncated.j2k&JTL=5,5, Zoomify=truncated.j2k/TileGroup0/2-2-1.jpg) or as Jetty's 500 HTML page "
             + "'java.lang.ThreadDeath' (FIF=truncated-untiled.j2k&PTL=2,0 and &WID=350&CVT=jpeg: JJ2KExceptionHandler "
-            + "throws ThreadDeath, an Error Jj2000Decoder does not catch); OpenJPEG answers 404 text like a damaged TIFF")
+            + "throws ThreadDeath, an Error Jj2000Decoder does not catch); OpenJPEG answers 404 text like a "
+            + "damaged TIFF")
     void damagedTileDataFailsWithJj2000() throws Exception {
         assertDamagedTileDataFails(Decoder.JJ2000);
     }
