@@ -527,7 +527,7 @@ class Jpeg2000ServedTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Decoder.class)
     void cvtRegionsAndSizes(Decoder d) throws Exception {
-        // A region across codestream tiles at full size: exact.
+        // A region across codestream tiles at full size (WID is its width): exact.
         Raster region = png(iip(d, "FIF=rgb.jp2&RGN=0.25,0.3,0.5,0.4&WID=350&CVT=png"));
         assertExact("CVT region", 350, 200, 3, source(rgb, 175, 150), region);
         // WID=350 of the whole image is resolution 350x250.
@@ -544,8 +544,8 @@ class Jpeg2000ServedTest {
         assertEquals("140x100", size(jpeg));
         q = psnr(jpeg, (x, y, c) -> rgb.sample(5 * x + 2, 5 * y + 2, c), 3);
         assertTrue(q > 20, "WID=140 PSNR " + q);
-        // A virtual level is a resolution like the others: 175 wide is untiled.jp2's 175x125 level as it is,
-        // not 350x250 resized.
+        // A virtual level is a resolution like the others: 175 wide is untiled.jp2's 175x125 level
+        // as it is, not 350x250 resized.
         assertExact("untiled WID=175", 175, 125, 3, of(png(iip(d, "FIF=untiled.jp2&PTL=0,0")), 0, 0),
                 png(iip(d, "FIF=untiled.jp2&WID=175&CVT=png")));
     }
