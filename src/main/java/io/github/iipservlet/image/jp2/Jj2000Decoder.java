@@ -33,23 +33,31 @@ import org.apache.logging.log4j.Logger;
 public final class Jj2000Decoder implements Jp2Decoder {
     private static final Logger LOGGER = LogManager.getLogger(Jj2000Decoder.class);
 
-    static {
-        // JJ2000 prints warnings and errors to stderr through its own facility unless given a logger.
-        FacilityManager.registerMsgLogger(null, new MsgLogger() {
-            @Override
-            public void printmsg(int severity, String msg) {
-                LOGGER.debug("JJ2000: {}", msg);
-            }
+    /**
+     * JJ2000 reports through a process-wide facility, to stderr by default; every new
+     * J2KImageReader installs itself there. Decodes register a {@link Messages} for their thread;
+     * this one takes whatever else comes.
+     */
+    private static final MsgLogger QUIET = new Messages();
 
-            @Override
-            public void println(String str, int flind, int ind) {
-                LOGGER.debug("JJ2000: {}", str);
-            }
+    /** JJ2000's messages of one decode: logged, and an error or warning marks the data as damaged. */
+    private static final class Messages implements MsgLogger {
+        boolean damaged;
 
-            @Override
-            public void flush() {
-            }
-        });
+        @Override
+        public void printmsg(int severity, String msg) {
+            LOGGER.debug("JJ2000: {}", msg);
+            damaged |= severity == MsgLogger.ERROR || severity == MsgLogger.WARNING;
+        }
+
+        @Override
+        public void println(String str, int flind, int ind) {
+            LOGGER.debug("JJ2000: {}", str);
+        }
+
+        @Override
+        public void flush() {
+        }
     }
 
     private final J2KImageReaderSpi spi = new J2KImageReaderSpi();
@@ -81,7 +89,17 @@ public final class Jj2000Decoder implements Jp2Decoder {
 
     @Override
     public Source open(Path file, Jp2Header header) {
-        return new FileSource(file, header);
+        return new FileSource(file, header, header.boxed || endsWithEoc(file));
+    }
+
+    private static boolean endsWithEoc(Path file) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(2);
+            long size = ch.size();
+            return size >= 2 && ch.read(end, size - 2) == 2 && end.getShort(0) == (short) 0xffd9;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -94,7 +112,15 @@ public final class Jj2000Decoder implements Jp2Decoder {
         final Jp2Samples samples;
         final ConcurrentLinkedQueue<J2KImageReader> readers = new ConcurrentLinkedQueue<>();
 
-        FileSource(Path file, Jp2Header header) {
+        /**
+         * False for a bare codestream without its end marker: JJ2000 meets the end of such a file
+         * by printing a stack trace to stderr and throwing ThreadDeath (JJ2KExceptionHandler), so
+         * its pixels are refused as damaged without asking JJ2000.
+         */
+        final boolean complete;
+
+        FileSource(Path file, Jp2Header header, boolean complete) {
+            this.complete = complete;
             this.file = file;
             this.header = header;
             this.samples = new Jp2Samples(header.precision, header.signed);
@@ -103,6 +129,9 @@ public final class Jj2000Decoder implements Jp2Decoder {
         @Override
         public PixelBlock decode(int reduce, int layers, int x, int y, int width, int height)
                 throws ImageException {
+            if (!complete) {
+                throw new ImageException(ImageException.Kind.CORRUPT, "Truncated JPEG2000 codestream");
+            }
             long kib = estimateKib(reduce, x, y, width, height);
             if (kib > budgetKib) {
                 throw new OutOfMemoryError("JJ2000 would need about " + (kib >> 10) + " MB for this area of "
@@ -135,12 +164,68 @@ public final class Jj2000Decoder implements Jp2Decoder {
             return Math.max(1, samples * BYTES_PER_SAMPLE >> 10);
         }
 
+        /**
+         * Decodes an area; when JJ2000 cannot read a small resolution (measured: an
+         * IllegalArgumentException in FileBitstreamReaderAgent.setTile for 200x200 codestream
+         * tiles at 1/16 and 1/32), reads the next larger one and halves it.
+         */
         private PixelBlock decodeOnce(int reduce, int x, int y, int width, int height) throws ImageException {
+            try {
+                return read(reduce, x, y, width, height);
+            } catch (IllegalArgumentException e) {
+                if (reduce == 0) {
+                    throw damaged(e);
+                }
+                int lw = header.levelWidth(reduce - 1);
+                int lh = header.levelHeight(reduce - 1);
+                int sx = 2 * x;
+                int sy = 2 * y;
+                PixelBlock larger = decodeOnce(reduce - 1, sx, sy, Math.min(lw - sx, 2 * width),
+                        Math.min(lh - sy, 2 * height));
+                return halve(larger, width, height);
+            }
+        }
+
+        /** The mean of each 2x2 block (of what exists at the edges): near the wavelet's own low-pass. */
+        private static PixelBlock halve(PixelBlock in, int width, int height) {
+            int ch = in.channels;
+            boolean bytes = in.data instanceof byte[];
+            Object out = bytes ? new byte[width * height * ch] : new short[width * height * ch];
+            for (int y = 0; y < height; y++) {
+                int y0 = Math.min(in.height - 1, 2 * y);
+                int y1 = Math.min(in.height - 1, 2 * y + 1);
+                for (int x = 0; x < width; x++) {
+                    int x0 = Math.min(in.width - 1, 2 * x);
+                    int x1 = Math.min(in.width - 1, 2 * x + 1);
+                    for (int c = 0; c < ch; c++) {
+                        double sum = in.sample((y0 * in.width + x0) * ch + c) + in.sample((y0 * in.width + x1) * ch + c)
+                                + in.sample((y1 * in.width + x0) * ch + c) + in.sample((y1 * in.width + x1) * ch + c);
+                        int v = (int) Math.round(sum / 4);
+                        if (bytes) {
+                            ((byte[]) out)[(y * width + x) * ch + c] = (byte) v;
+                        } else {
+                            ((short[]) out)[(y * width + x) * ch + c] = (short) v;
+                        }
+                    }
+                }
+            }
+            return new PixelBlock(width, height, ch, in.bitsPerSample, in.sampleType, out);
+        }
+
+        private ImageException damaged(Throwable e) {
+            LOGGER.debug("JJ2000 cannot decode {}: {}", file, e.toString());
+            return new ImageException(ImageException.Kind.CORRUPT, "JJ2000 could not decode the JPEG2000 image");
+        }
+
+        private PixelBlock read(int reduce, int x, int y, int width, int height) throws ImageException {
             J2KImageReader reader = readers.poll();
             if (reader == null) {
                 reader = new J2KImageReader(spi);
+                FacilityManager.registerMsgLogger(null, QUIET);
             }
             boolean keep = false;
+            Messages messages = new Messages();
+            FacilityManager.registerMsgLogger(Thread.currentThread(), messages);
             try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
                 // The reader keeps this stream until the next read gives it another: its
                 // setInput(null) throws.
@@ -150,12 +235,18 @@ public final class Jj2000Decoder implements Jp2Decoder {
                 param.setResolution(header.resolutions - 1 - reduce);
                 param.setSourceRegion(new Rectangle(x, y, width, height));
                 Raster raster = reader.readRaster(0, param);
+                if (messages.damaged) {
+                    throw damaged(new IOException("JJ2000 reported damaged data"));
+                }
                 keep = true;
                 return toBlock(raster, width, height);
-            } catch (IOException | RuntimeException e) {
-                LOGGER.debug("JJ2000 cannot decode {}: {}", file, e.toString());
-                throw new ImageException(ImageException.Kind.CORRUPT, "JJ2000 could not decode the JPEG2000 image");
+            } catch (IllegalArgumentException e) {
+                throw e;
+            } catch (IOException | RuntimeException | ThreadDeath e) {
+                // ThreadDeath: JJ2000's own handler for a read past the end (JJ2KExceptionHandler).
+                throw damaged(e);
             } finally {
+                FacilityManager.unregisterMsgLogger(Thread.currentThread());
                 if (keep && readers.size() < maxIdle) {
                     readers.offer(reader);
                 } else {
