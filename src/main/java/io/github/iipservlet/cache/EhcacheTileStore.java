@@ -7,6 +7,9 @@ import org.ehcache.config.builders.CacheManagerBuilder;
 import org.ehcache.config.builders.ResourcePoolsBuilder;
 import org.ehcache.config.units.EntryUnit;
 import org.ehcache.config.units.MemoryUnit;
+import org.ehcache.core.internal.statistics.DefaultStatisticsService;
+import org.ehcache.core.statistics.CacheStatistics;
+import org.ehcache.core.statistics.TierStatistics;
 
 /**
  * The in-process tile store: Ehcache 3 with a small on-heap tier counted in entries (hot tiles are
@@ -18,6 +21,8 @@ public final class EhcacheTileStore implements TileStore {
     /** Typical encoded tile size, used to turn the byte budget into a heap entry count. */
     private static final long TYPICAL_ENTRY_BYTES = 32 * 1024;
     private final CacheManager manager;
+    /** Ehcache's own counters (kept by it in any case), read for /health. */
+    private final DefaultStatisticsService statistics = new DefaultStatisticsService();
     private final Cache<String, byte[]> cache;
     private final long maxEntryBytes;
 
@@ -28,6 +33,7 @@ public final class EhcacheTileStore implements TileStore {
         this.maxEntryBytes = Math.max(64 * 1024, (offHeapMb << 20) / 8);
         long heapEntries = Math.max(16, Math.min(4096, bytes / TYPICAL_ENTRY_BYTES / 2));
         manager = CacheManagerBuilder.newCacheManagerBuilder()
+                .using(statistics)
                 .withCache("tiles", CacheConfigurationBuilder.newCacheConfigurationBuilder(String.class, byte[].class,
                         ResourcePoolsBuilder.newResourcePoolsBuilder()
                                 .heap(heapEntries, EntryUnit.ENTRIES)
@@ -46,6 +52,16 @@ public final class EhcacheTileStore implements TileStore {
         if (value.length <= maxEntryBytes) {
             cache.put(key, value);
         }
+    }
+
+    /** Entries and bytes as the off-heap tier holds them (every entry is there; the heap tier keeps copies). */
+    @Override
+    public java.util.List<TierStats> stats() {
+        CacheStatistics s = statistics.getCacheStatistics("tiles");
+        TierStatistics offHeap = s.getTierStatistics().get("OffHeap");
+        long entries = offHeap == null ? -1 : offHeap.getMappings();
+        long bytes = offHeap == null ? -1 : offHeap.getOccupiedByteSize();
+        return java.util.List.of(new TierStats("ehcache", entries, bytes, s.getCacheHits(), s.getCacheMisses(), true));
     }
 
     @Override

@@ -14,6 +14,11 @@ public interface TileStore extends AutoCloseable {
     /** Removes every entry (iipsrv's SIGHUP). */
     void clear();
 
+    /** Each tier's figures, for /health; none for a store that keeps nothing. */
+    default java.util.List<TierStats> stats() {
+        return java.util.List.of();
+    }
+
     @Override
     void close();
 

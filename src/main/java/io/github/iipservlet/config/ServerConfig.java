@@ -20,7 +20,7 @@ public final class ServerConfig {
 
     /**
      * Every variable iipsrv reads, plus the deprecated names we still accept (decision 9), plus our
-     * own JPEG2000_DECODER (auto, openjpeg or jj2000).
+     * own JPEG2000_DECODER (auto, openjpeg or jj2000) and MEMCACHED_WAIT.
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -29,7 +29,7 @@ public final class ServerConfig {
             "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "INTERPOLATION", "CORS", "BASE_URL", "CACHE_CONTROL", "URI_MAP",
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
-            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER");
+            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT");
 
     public final int verbosity;
     public final String logFile;
@@ -55,7 +55,10 @@ public final class ServerConfig {
     public final double watermarkProbability;
     public final double watermarkOpacity;
     public final String memcachedServers;
+    /** Expiry of memcached entries in seconds (iipsrv's name: it is not a network timeout). */
     public final int memcachedTimeout;
+    /** Ours: milliseconds a request waits for memcached before rendering without it. */
+    public final int memcachedWait;
     /** 0 nearest neighbour, anything else bilinear. */
     public final int interpolation;
     /** Access-Control-Allow-Origin value; empty = CORS off. */
@@ -114,6 +117,7 @@ public final class ServerConfig {
         // Off when unset, unlike iipsrv's silent "localhost" (README explains).
         memcachedServers = p.text("MEMCACHED_SERVERS", "");
         memcachedTimeout = p.integer("MEMCACHED_TIMEOUT", 86400);
+        memcachedWait = Math.max(1, p.integer("MEMCACHED_WAIT", 100));
         interpolation = p.integer("INTERPOLATION", 1);
         cors = p.text("CORS", "");
         baseUrl = p.text("BASE_URL", "");

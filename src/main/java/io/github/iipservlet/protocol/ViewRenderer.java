@@ -51,6 +51,8 @@ public final class ViewRenderer {
     private final Watermark watermark;
     /** MAX_LAYERS (spec 3.9). */
     private final int maxLayers;
+    /** Views rendered (not answered by the tile store), for /health. */
+    private final java.util.concurrent.atomic.LongAdder renders = new java.util.concurrent.atomic.LongAdder();
 
     public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
             int defaultJpegQuality) {
@@ -86,6 +88,11 @@ public final class ViewRenderer {
         this.defaultJpegQuality = defaultJpegQuality;
     }
 
+    /** Views rendered since start: the tile store answered the others. */
+    public long renders() {
+        return renders.sum();
+    }
+
     public int defaultQuality() {
         return defaultJpegQuality;
     }
@@ -116,6 +123,7 @@ public final class ViewRenderer {
         if (bytes != null) {
             return bytes;
         }
+        renders.increment();
         int reserved = (int) Math.min(budgetKib, pixelKib(view, image.info()));
         pixelBudget.acquireUninterruptibly(reserved);
         try {

@@ -2,6 +2,8 @@ package io.github.iipservlet.web;
 
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.EhcacheTileStore;
+import io.github.iipservlet.cache.MemcachedTileStore;
+import io.github.iipservlet.cache.TieredTileStore;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
@@ -69,17 +71,37 @@ public final class IipContextListener implements ServletContextListener {
             jpeg2000 = Jp2Decoders.select(config.jpeg2000Decoder, workers.threads());
             ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, new ImageFormats(jpeg2000)::open,
                     config.filenamePattern);
-            TileStore tiles = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
-                    : TileStore.NONE;
+            TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, new JpegEncoder(Version.SERVER), config.maxIcc,
                     config.copyright);
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
                     config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2, workers,
                     watermark(config), config.maxLayers);
             logOutputFormats(config);
-            context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer));
+            context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
+                    System.currentTimeMillis()));
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Ehcache sized by MAX_IMAGE_CACHE_SIZE, in front of memcached when MEMCACHED_SERVERS is set.
+     * Unlike iipsrv (which tries localhost when it is unset) memcached is off unless configured.
+     */
+    private static TileStore tileStore(ServerConfig config) {
+        TileStore local = config.maxImageCacheBytes > 0 ? new EhcacheTileStore(config.maxImageCacheBytes)
+                : TileStore.NONE;
+        if (config.memcachedServers.isBlank()) {
+            return local;
+        }
+        try {
+            return new TieredTileStore(local, new MemcachedTileStore(config.memcachedServers,
+                    config.memcachedTimeout, config.memcachedWait));
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.error("MEMCACHED_SERVERS={} cannot be used ({}): running without memcached", config.memcachedServers,
+                    e.getMessage());
+            return local;
         }
     }
 

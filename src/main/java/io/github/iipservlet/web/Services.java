@@ -9,8 +9,12 @@ import jakarta.servlet.ServletContext;
 /**
  * The context-scoped services, built once by {@link IipContextListener} and shared read-only by the
  * filters and protocol servlets.
+ *
+ * @param jpeg2000Decoder the JPEG2000 decoder's name, for /health
+ * @param startedMillis   when the context started
  */
-public record Services(ServerConfig config, ImageStore images, TileStore tiles, ViewRenderer renderer) {
+public record Services(ServerConfig config, ImageStore images, TileStore tiles, ViewRenderer renderer,
+        String jpeg2000Decoder, long startedMillis) {
     public static final String ATTRIBUTE = Services.class.getName();
 
     /** The context's services, or null when the listener is not configured. */

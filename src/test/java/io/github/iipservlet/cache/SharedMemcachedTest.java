@@ -1,0 +1,237 @@
+package io.github.iipservlet.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.iipservlet.testsupport.Http;
+import io.github.iipservlet.testsupport.TestServer;
+import io.github.iipservlet.testsupport.TiffWriter;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two webapp instances (two contexts in two Jetty servers) sharing one real memcached (Debian's
+ * {@code memcached}, run by the test on a free port): what one renders the other serves without
+ * rendering, whatever the protocol; and memcached killed under load costs no request. Needs the
+ * memcached binary: the {@code external} profile, which {@code .ci/run} enables.
+ */
+@Tag("external")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SharedMemcachedTest {
+    private Path images;
+    private int port;
+    private Process memcached;
+    private TestServer first;
+    private TestServer second;
+
+    @BeforeAll
+    void start() throws Exception {
+        images = Files.createTempDirectory("memcached-test");
+        TiffWriter.builder().size(2000, 1500).tile(256, 256).channels(3)
+                .pixels((x, y, c) -> c == 0 ? x % 256 : c == 1 ? y % 256 : (x + y) % 256)
+                .write(images.resolve("shared.tif"));
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        memcached = startMemcached(port);
+        Map<String, String> config = new HashMap<>();
+        config.put("FILESYSTEM_PREFIX", images + "/");
+        config.put("MEMCACHED_SERVERS", "127.0.0.1:" + port);
+        config.put("MEMCACHED_WAIT", "200");
+        first = TestServer.start(config);
+        second = TestServer.start(config);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {first, second}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (memcached != null) {
+            memcached.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Process startMemcached(int port) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("memcached", "-l", "127.0.0.1", "-p", Integer.toString(port),
+                "-U", "0", "-m", "64"));
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("-u", "root")); // memcached refuses to run as root without it
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        for (int i = 0; i < 100; i++) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return p;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("memcached did not start on port " + port);
+    }
+
+    /** memcached's own counters ("stats" in the text protocol, which the server also speaks). */
+    private long memcachedStat(String name) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            for (String line = in.readLine(); line != null && !line.equals("END"); line = in.readLine()) {
+                String[] f = line.split(" ");
+                if (f.length == 3 && f[1].equals(name)) {
+                    return Long.parseLong(f[2]);
+                }
+            }
+        }
+        throw new IllegalStateException("no memcached stat " + name);
+    }
+
+    private static String health(TestServer s) throws Exception {
+        Http.Reply r = Http.get(s.baseUrl() + "/health");
+        assertEquals(200, r.status());
+        assertEquals("application/json", r.contentType());
+        return r.text();
+    }
+
+    private static long number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(json);
+        assertTrue(m.find(), field + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    private static long renders(TestServer s) throws Exception {
+        return number(health(s), "renders");
+    }
+
+    private static byte[] ok(String url) throws Exception {
+        Http.Reply r = Http.get(url);
+        assertEquals(200, r.status(), url + ": " + (r.status() == 200 ? "" : r.text()));
+        return r.body();
+    }
+
+    @Test
+    void aTileRenderedByOneServerIsServedByTheOtherWithoutRendering() throws Exception {
+        long hitsBefore = memcachedStat("get_hits");
+        long firstRenders = renders(first);
+        long secondRenders = renders(second);
+        byte[] rendered = ok(first.iipUrl() + "?FIF=shared.tif&CNT=1.2&JTL=3,5");
+        assertEquals(firstRenders + 1, renders(first), "the first server rendered it");
+        byte[] served = ok(second.iipUrl() + "?FIF=shared.tif&CNT=1.2&JTL=3,5");
+        assertArrayEquals(rendered, served);
+        assertEquals(secondRenders, renders(second), "the second server did not render");
+        assertEquals(hitsBefore + 1, memcachedStat("get_hits"), "memcached answered the second server");
+        String h = health(second);
+        assertTrue(h.contains("\"tier\":\"memcached\""), h);
+        assertTrue(h.contains("\"status\":\"ok\""), h);
+    }
+
+    @Test
+    void theKeyIsTheViewSoOtherProtocolsShareIt() throws Exception {
+        // A DeepZoom tile rendered by the first server is the same view as JTL on the second (level
+        // 0 of a 4-level pyramid at 2000x1500: DeepZoom level 11, resolution 3).
+        long secondRenders = renders(second);
+        long hitsBefore = memcachedStat("get_hits");
+        byte[] dz = ok(first.iipUrl() + "?DeepZoom=shared.tif_files/11/2_3.jpg");
+        byte[] jtl = ok(second.iipUrl() + "?FIF=shared.tif&JTL=3," + (3 * 8 + 2));
+        assertArrayEquals(dz, jtl);
+        assertEquals(secondRenders, renders(second));
+        assertEquals(hitsBefore + 1, memcachedStat("get_hits"));
+    }
+
+    @Test
+    void memcachedKilledUnderLoadCostsNoRequestAndIsUsedAgainWhenBack() throws Exception {
+        AtomicLong failed = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        AtomicLong slowest = new AtomicLong();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService clients = Executors.newFixedThreadPool(6);
+        List<Future<?>> work = new ArrayList<>();
+        for (int c = 0; c < 6; c++) {
+            int client = c;
+            work.add(clients.submit(() -> {
+                // Views nobody asked for yet (a new quality each round), so every request goes to memcached.
+                for (int i = 0; running.get(); i++) {
+                    TestServer s = (i + client) % 2 == 0 ? first : second;
+                    String url = s.iipUrl() + "?FIF=shared.tif&QLT=" + (10 + (i * 6 + client) % 90) + "&JTL=3,"
+                            + (i * 7 + client) % 48;
+                    long t0 = System.nanoTime();
+                    try {
+                        Http.Reply r = Http.get(url);
+                        if (r.status() != 200 || !"image/jpeg".equals(r.contentType())) {
+                            failed.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                    slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                    done.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(1500);
+        memcached.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        long atKill = done.get();
+        Thread.sleep(3000);
+        running.set(false);
+        for (Future<?> f : work) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        clients.shutdown();
+        System.out.printf("memcached killed under load: %d requests (%d before the kill), %d failed, slowest %d ms%n",
+                done.get(), atKill, failed.get(), slowest.get());
+        assertEquals(0, failed.get(), "failed requests of " + done.get());
+        assertTrue(done.get() > atKill + 20, "requests went on after the kill: " + atKill + " then " + done.get());
+        assertTrue(slowest.get() < 2000, "slowest request " + slowest.get() + " ms");
+        // Both servers notice and say so, then use memcached again once it is back.
+        ok(first.iipUrl() + "?FIF=shared.tif&QLT=99&JTL=2,1");
+        assertTrue(health(first).contains("\"status\":\"degraded\""), health(first));
+        memcached = startMemcached(port);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!health(first).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+            ok(first.iipUrl() + "?FIF=shared.tif&QLT=98&JTL=2,1");
+            Thread.sleep(200);
+        }
+        assertTrue(health(first).contains("\"status\":\"ok\""), health(first));
+        deadline = System.currentTimeMillis() + 20_000;
+        while (!health(second).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+            ok(second.iipUrl() + "?FIF=shared.tif&QLT=97&JTL=2,1");
+            Thread.sleep(200);
+        }
+        byte[] rendered = ok(first.iipUrl() + "?FIF=shared.tif&QLT=33&JTL=2,2");
+        long secondRenders = renders(second);
+        assertArrayEquals(rendered, ok(second.iipUrl() + "?FIF=shared.tif&QLT=33&JTL=2,2"));
+        assertEquals(secondRenders, renders(second), "memcached serves the second server again");
+    }
+}
