@@ -20,7 +20,7 @@ public final class ServerConfig {
 
     /**
      * Every variable iipsrv reads, plus the deprecated names we still accept (decision 9), plus our
-     * own JPEG2000_DECODER (auto, openjpeg or jj2000) and MEMCACHED_WAIT.
+     * own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT, FLUSH_SECRET and FLUSH_ROLE.
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -29,7 +29,7 @@ public final class ServerConfig {
             "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "INTERPOLATION", "CORS", "BASE_URL", "CACHE_CONTROL", "URI_MAP",
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
-            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT");
+            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE");
 
     public final int verbosity;
     public final String logFile;
@@ -59,6 +59,10 @@ public final class ServerConfig {
     public final int memcachedTimeout;
     /** Ours: milliseconds a request waits for memcached before rendering without it. */
     public final int memcachedWait;
+    /** Ours: the secret a POST to /flush must carry; empty: not by secret. */
+    public final String flushSecret;
+    /** Ours: the container role whose users may POST to /flush; empty: not by role. */
+    public final String flushRole;
     /** 0 nearest neighbour, anything else bilinear. */
     public final int interpolation;
     /** Access-Control-Allow-Origin value; empty = CORS off. */
@@ -118,6 +122,8 @@ public final class ServerConfig {
         memcachedServers = p.text("MEMCACHED_SERVERS", "");
         memcachedTimeout = p.integer("MEMCACHED_TIMEOUT", 86400);
         memcachedWait = Math.max(1, p.integer("MEMCACHED_WAIT", 100));
+        flushSecret = p.text("FLUSH_SECRET", "");
+        flushRole = p.text("FLUSH_ROLE", "");
         interpolation = p.integer("INTERPOLATION", 1);
         cors = p.text("CORS", "");
         baseUrl = p.text("BASE_URL", "");
@@ -140,6 +146,9 @@ public final class ServerConfig {
         decoderModules = p.text("DECODER_MODULES", "");
         ompNumThreads = Math.max(0, p.integer("OMP_NUM_THREADS", 0));
         jpeg2000Decoder = p.text("JPEG2000_DECODER", "auto");
+        if (!flushSecret.isEmpty()) {
+            p.effective.put("FLUSH_SECRET", "(set, not shown)"); // the start-up log must not reveal it
+        }
         effective = Collections.unmodifiableMap(p.effective);
         warnings = List.copyOf(p.warnings);
     }

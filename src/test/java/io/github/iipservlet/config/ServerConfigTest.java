@@ -60,4 +60,13 @@ class ServerConfigTest {
         assertEquals(0, c.maxImageCacheBytes);
         assertFalse(c.codecPassthrough);
     }
+
+    @Test
+    void theFlushSecretIsUsedButNeverShownInTheStartUpValues() {
+        ServerConfig c = ServerConfig.from(Map.of("FLUSH_SECRET", "hunter2-long", "MEMCACHED_WAIT", "0")::get);
+        assertEquals("hunter2-long", c.flushSecret);
+        assertEquals(1, c.memcachedWait);
+        org.junit.jupiter.api.Assertions.assertFalse(c.effectiveValues().toString().contains("hunter2"),
+                c.effectiveValues().toString());
+    }
 }
