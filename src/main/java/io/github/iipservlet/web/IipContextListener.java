@@ -44,11 +44,13 @@ public final class IipContextListener implements ServletContextListener {
     private Path extractedSamples;
     private Workers workers;
     private Jp2Decoder jpeg2000;
+    private Logging logging;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
         ServerConfig config = ServerConfig.from(name -> lookup(context, name));
+        logging = Logging.apply(config.verbosity, lookup(context, "LOGFILE") == null ? null : config.logFile);
         LOG.info("{} starting; configuration: {}", Version.SERVER, config.effectiveValues());
         for (String warning : config.warnings()) {
             LOG.warn(warning);
@@ -135,6 +137,9 @@ public final class IipContextListener implements ServletContextListener {
             deleteQuietly(extractedSamples);
         }
         LOG.info("{} stopped", Version.SERVER);
+        if (logging != null) {
+            logging.close();
+        }
     }
 
     /** The WATERMARK image, or null when none is set or it cannot be read (logged; iipsrv carries on too). */
