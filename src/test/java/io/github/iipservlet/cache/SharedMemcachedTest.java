@@ -102,6 +102,10 @@ class SharedMemcachedTest {
 
     /** memcached's own counters ("stats" in the text protocol, which the server also speaks). */
     private long memcachedStat(String name) throws IOException {
+        return memcachedStat(port, name);
+    }
+
+    private static long memcachedStat(int port, String name) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             OutputStream out = s.getOutputStream();
             out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -233,5 +237,41 @@ class SharedMemcachedTest {
         long secondRenders = renders(second);
         assertArrayEquals(rendered, ok(second.iipUrl() + "?FIF=shared.tif&QLT=33&JTL=2,2"));
         assertEquals(secondRenders, renders(second), "memcached serves the second server again");
+    }
+
+    @Test
+    void aServerStartedWhileMemcachedIsDownServesAndUsesItOnceItComes() throws Exception {
+        int laterPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            laterPort = s.getLocalPort();
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("FILESYSTEM_PREFIX", images + "/");
+        config.put("MEMCACHED_SERVERS", "127.0.0.1:" + laterPort);
+        Process later = null;
+        try (TestServer alone = TestServer.start(config)) {
+            long t0 = System.nanoTime();
+            ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,1");
+            ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,2");
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < 2000, "two tiles without memcached");
+            assertTrue(health(alone).contains("\"status\":\"degraded\""), health(alone));
+            later = startMemcached(laterPort);
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (!health(alone).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(health(alone).contains("\"status\":\"ok\""), health(alone));
+            long sets = memcachedStat(laterPort, "cmd_set");
+            ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,3");
+            deadline = System.currentTimeMillis() + 5_000;
+            while (memcachedStat(laterPort, "cmd_set") == sets && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(sets + 1, memcachedStat(laterPort, "cmd_set"), "the render was written to memcached");
+        } finally {
+            if (later != null) {
+                later.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
     }
 }
