@@ -9,7 +9,7 @@ import javax.imageio.ImageIO;
  * the system class loader as the thread's context loader. The AppContext is created once per JVM,
  * by the first ImageIO call, and keeps the context loader of the thread that made it: if that is
  * this webapp's starting thread, the webapp's class loader can never be collected after an
- * undeploy (found by the container tests, -Pcontainers, in Tomcat, Jetty and WildFly alike). When a
+ * undeploy (seen in a heap dump of Tomcat after an undeploy, -Pcontainers). When a
  * container or another webapp made it first, this changes nothing. Must be the first listener.
  */
 public class AppContextLeakGuard implements ServletContextListener {
