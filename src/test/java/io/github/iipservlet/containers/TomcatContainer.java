@@ -1,0 +1,96 @@
+package io.github.iipservlet.containers;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tomcat from its distribution: {@code catalina.sh run} with CATALINA_HOME the unpacked zip and a
+ * fresh CATALINA_BASE under target/containers. The WAR is deployed by config/tomcat/context.xml,
+ * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
+ * removing that file.
+ */
+final class TomcatContainer implements Container {
+    private final String name;
+    private final Path home;
+    private final Path base;
+    private final Path images;
+    private int port;
+    private ContainerProcess process;
+
+    TomcatContainer(String homeProperty, Path images) {
+        this.home = Setup.path(homeProperty);
+        this.name = "Tomcat " + home.getFileName().toString().replace("apache-tomcat-", "");
+        this.base = Setup.containersDir().resolve(home.getFileName().toString().replace("apache-", "") + "-base");
+        this.images = images;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void start() throws Exception {
+        Setup.deleteTree(base);
+        Setup.copyTree(home.resolve("conf"), base.resolve("conf"));
+        for (String dir : List.of("logs", "temp", "webapps", "work", "conf/Catalina/localhost")) {
+            Files.createDirectories(base.resolve(dir));
+        }
+        port = Setup.freePort();
+        Path serverXml = base.resolve("conf/server.xml");
+        // No shutdown port: the process is stopped by a signal.
+        Setup.edit(serverXml, "<Server port=\"8005\"", "<Server port=\"-1\"");
+        Setup.edit(serverXml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
+        // The Host looks for added or removed context files at every background run: every
+        // second here instead of ten, only to keep the test short.
+        Setup.edit(serverXml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
+                "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        Map<String, String> env = Map.of(
+                "CATALINA_HOME", home.toString(),
+                "CATALINA_BASE", base.toString(),
+                "JAVA_HOME", System.getProperty("java.home"),
+                "CATALINA_OPTS", "-Xmx384m");
+        // sh: the zip does not keep the scripts' executable bits.
+        process = ContainerProcess.start(name, List.of("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run"),
+                base, env, base.resolve("logs/console.log"));
+        process.awaitLog("Server startup in", Duration.ofSeconds(60));
+    }
+
+    private Path contextFile() {
+        return base.resolve("conf/Catalina/localhost" + CONTEXT_PATH + ".xml");
+    }
+
+    @Override
+    public void deploy() throws Exception {
+        String context = Setup.filledExample("tomcat/context.xml", Map.of(
+                "/opt/iip-servlet/iip-servlet.war", Setup.war().toString(),
+                "/srv/images/", images + "/"));
+        Setup.writeAtomically(contextFile(), context.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void undeploy() throws Exception {
+        Files.delete(contextFile());
+    }
+
+    @Override
+    public String webappUrl() {
+        return "http://127.0.0.1:" + port + CONTEXT_PATH;
+    }
+
+    @Override
+    public ContainerProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null) {
+            process.close();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.github.iipservlet.containers;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * WildFly from wildfly-dist: {@code standalone.sh} with a server base directory under
+ * target/containers (a copy of the distribution's standalone configuration), every port chosen
+ * free. Configured as an administrator would, by config/wildfly/iip-servlet.cli (system properties
+ * and the jboss-web.xml overlay) run through jboss-cli.sh against the running server; the WAR is
+ * deployed by copying it into deployments/ as iip-servlet.war, and undeployed by removing it
+ * (the deployment scanner).
+ */
+final class WildFlyContainer implements Container {
+    static final String DEPLOYMENT = "iip-servlet.war";
+
+    private final Path home = Setup.path("containers.wildfly.home");
+    private final Path base = Setup.containersDir().resolve("wildfly-base");
+    private final Path images;
+    private int httpPort;
+    private int managementPort;
+    private ContainerProcess process;
+
+    WildFlyContainer(Path images) {
+        this.images = images;
+    }
+
+    @Override
+    public String name() {
+        return "WildFly " + home.getFileName().toString().replace("wildfly-", "");
+    }
+
+    @Override
+    public void start() throws Exception {
+        Setup.deleteTree(base);
+        Setup.copyTree(home.resolve("standalone/configuration"), base.resolve("configuration"));
+        Files.createDirectories(base.resolve("deployments"));
+        // The scanner looks at deployments/ every half second instead of five, only to keep the test short.
+        Setup.edit(base.resolve("configuration/standalone.xml"), "scan-interval=\"5000\"", "scan-interval=\"500\"");
+        httpPort = Setup.freePort();
+        managementPort = Setup.freePort();
+        Map<String, String> env = Map.of(
+                "JAVA_HOME", System.getProperty("java.home"),
+                "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "JBOSS_HOME", home.toString());
+        process = ContainerProcess.start(name(), List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
+                "-Djboss.server.base.dir=" + base,
+                "-Djboss.http.port=" + httpPort,
+                "-Djboss.https.port=" + Setup.freePort(),
+                "-Djboss.ajp.port=" + Setup.freePort(),
+                "-Djboss.management.http.port=" + managementPort,
+                "-Djboss.management.https.port=" + Setup.freePort(),
+                "-b", "127.0.0.1", "-bmanagement", "127.0.0.1"),
+                base, env, base.resolve("console.log"));
+        // WFLYSRV0025: "... started in N ms"; WFLYSRV0026 is the same with services that failed.
+        process.awaitLog("WFLYSRV0025", Duration.ofSeconds(120));
+        for (String overlay : List.of("jboss-web.xml", "jboss-deployment-structure.xml")) {
+            Files.copy(Setup.example("wildfly/" + overlay), base.resolve(overlay));
+        }
+        String cli = Setup.filledExample("wildfly/iip-servlet.cli", Map.of(
+                "/srv/images/", images + "/",
+                "/opt/iip-servlet/", base + "/"));
+        Path cliFile = base.resolve("iip-servlet.cli");
+        Files.writeString(cliFile, cli, StandardCharsets.UTF_8);
+        ContainerProcess.run(List.of("/bin/sh", home.resolve("bin/jboss-cli.sh").toString(), "--connect",
+                "--controller=127.0.0.1:" + managementPort, "--file=" + cliFile), base, env,
+                base.resolve("cli.log"), Duration.ofSeconds(120));
+    }
+
+    private Path deployments() {
+        return base.resolve("deployments");
+    }
+
+    @Override
+    public void deploy() throws Exception {
+        Files.deleteIfExists(deployments().resolve(DEPLOYMENT + ".undeployed"));
+        Setup.copyAtomically(Setup.war(), deployments().resolve(DEPLOYMENT));
+        process.await(DEPLOYMENT + ".deployed", Duration.ofSeconds(120), () -> {
+            if (Files.exists(deployments().resolve(DEPLOYMENT + ".failed"))) {
+                throw new AssertionError(DEPLOYMENT + " failed to deploy\n" + process.logTail(60));
+            }
+            return Files.exists(deployments().resolve(DEPLOYMENT + ".deployed"));
+        });
+    }
+
+    @Override
+    public void undeploy() throws Exception {
+        Files.delete(deployments().resolve(DEPLOYMENT));
+    }
+
+    /** The scanner's marker: written once the deployment is removed. */
+    @Override
+    public void awaitUndeployed() throws Exception {
+        process.await(DEPLOYMENT + ".undeployed", Duration.ofSeconds(60),
+                () -> Files.exists(deployments().resolve(DEPLOYMENT + ".undeployed")));
+    }
+
+    @Override
+    public String webappUrl() {
+        return "http://127.0.0.1:" + httpPort + CONTEXT_PATH;
+    }
+
+    @Override
+    public ContainerProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null) {
+            process.close();
+        }
+    }
+}
