@@ -19,7 +19,8 @@ import org.apache.logging.log4j.core.net.Facility;
  * packages. LOGFILE, when set, adds a file (or "syslog": the local syslog daemon over UDP 514)
  * that also receives spymemcached's and Ehcache's lines (at the levels log4j2.xml gives them).
  * The webapp's settings are undone when it stops: containers (and the tests) may share one
- * Log4j context between webapps.
+ * Log4j context between webapps. Where the container provides the Log4j API itself (WildFly's
+ * log manager), its logging subsystem decides instead.
  */
 final class Logging implements AutoCloseable {
     static final String PACKAGE = "io.github.iipservlet";
@@ -49,7 +50,13 @@ final class Logging implements AutoCloseable {
      *                  not written unless asked for: a container has its own logs)
      */
     static Logging apply(int verbosity, String logFile) {
-        LoggerContext ctx = (LoggerContext) LogManager.getContext(Logging.class.getClassLoader(), false);
+        if (!(LogManager.getContext(Logging.class.getClassLoader(), false) instanceof LoggerContext ctx)) {
+            // WildFly routes the Log4j API to its own log manager (measured: a JBossLoggerContext):
+            // levels and files are then the server's logging subsystem's to set.
+            LogManager.getLogger(Logging.class).info("VERBOSITY and LOGFILE are left to the container's log"
+                    + " manager ({})", LogManager.getContext(false).getClass().getName());
+            return new Logging(null, null, null, false);
+        }
         Configuration cfg = ctx.getConfiguration();
         LoggerConfig existing = cfg.getLoggers().get(PACKAGE);
         boolean added = existing == null;
@@ -87,6 +94,9 @@ final class Logging implements AutoCloseable {
 
     @Override
     public void close() {
+        if (context == null) {
+            return;
+        }
         Configuration cfg = context.getConfiguration();
         LoggerConfig ours = cfg.getLoggers().get(PACKAGE);
         if (ours != null) {
