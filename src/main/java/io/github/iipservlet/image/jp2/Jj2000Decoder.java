@@ -149,16 +149,13 @@ public final class Jj2000Decoder implements Jp2Decoder {
 
         /** JJ2000 decodes whole codestream tiles: the full-resolution samples of those the area touches. */
         private long estimateKib(int reduce, int x, int y, int width, int height) {
-            long x0 = ((long) x << reduce) + header.offsetX;
-            long y0 = ((long) y << reduce) + header.offsetY;
-            long x1 = Math.min(header.gridWidth, ((long) (x + width) << reduce) + header.offsetX);
-            long y1 = Math.min(header.gridHeight, ((long) (y + height) << reduce) + header.offsetY);
-            long tx0 = header.tileOffsetX + (x0 - header.tileOffsetX) / header.tileWidth * header.tileWidth;
-            long ty0 = header.tileOffsetY + (y0 - header.tileOffsetY) / header.tileHeight * header.tileHeight;
+            Jp2Header.GridArea a = header.gridArea(reduce, x, y, width, height);
+            long tx0 = header.tileOffsetX + (a.x0() - header.tileOffsetX) / header.tileWidth * header.tileWidth;
+            long ty0 = header.tileOffsetY + (a.y0() - header.tileOffsetY) / header.tileHeight * header.tileHeight;
             long tx1 = Math.min(header.gridWidth, header.tileOffsetX
-                    + ((x1 - header.tileOffsetX + header.tileWidth - 1) / header.tileWidth) * header.tileWidth);
+                    + ((a.x1() - header.tileOffsetX + header.tileWidth - 1) / header.tileWidth) * header.tileWidth);
             long ty1 = Math.min(header.gridHeight, header.tileOffsetY
-                    + ((y1 - header.tileOffsetY + header.tileHeight - 1) / header.tileHeight) * header.tileHeight);
+                    + ((a.y1() - header.tileOffsetY + header.tileHeight - 1) / header.tileHeight) * header.tileHeight);
             long samples = Math.max(1, tx1 - Math.max(tx0, header.offsetX))
                     * Math.max(1, ty1 - Math.max(ty0, header.offsetY)) * header.components;
             return Math.max(1, samples * BYTES_PER_SAMPLE >> 10);

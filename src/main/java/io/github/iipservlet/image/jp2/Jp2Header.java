@@ -101,6 +101,21 @@ public final class Jp2Header {
         return (int) (ceilShift(gridHeight, reduce) - ceilShift(offsetY, reduce));
     }
 
+    /** A rectangle on the reference grid: left, top, right and bottom (exclusive). */
+    public record GridArea(long x0, long y0, long x1, long y1) {
+    }
+
+    /**
+     * Where a rectangle of resolution level {@code reduce} (in that level's pixels) lies on the
+     * reference grid: scaled back up by 2^reduce from the level's own origin, clipped to the grid.
+     */
+    public GridArea gridArea(int reduce, int x, int y, int width, int height) {
+        long ox = ceilShift(offsetX, reduce);
+        long oy = ceilShift(offsetY, reduce);
+        return new GridArea((x + ox) << reduce, (y + oy) << reduce, Math.min(gridWidth, (x + width + ox) << reduce),
+                Math.min(gridHeight, (y + height + oy) << reduce));
+    }
+
     /** Codestream tiles: a single-tile (untiled) codestream can be decoded repeatedly by OpenJPEG. */
     public long tileCount() {
         long across = (gridWidth - tileOffsetX + tileWidth - 1) / tileWidth;
@@ -118,7 +133,7 @@ public final class Jp2Header {
         return Math.max(1, Math.min(qualityLayers, n));
     }
 
-    static long ceilShift(long v, int shift) {
+    private static long ceilShift(long v, int shift) {
         return (v + (1L << shift) - 1) >> shift;
     }
 

@@ -256,14 +256,9 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         }
 
         private PixelBlock decode(Codec c, int reduce, int x, int y, int width, int height) throws ImageException {
-            // The area is given on the reference grid: level pixels scaled back up, plus the image offset.
-            long ox = Jp2Header.ceilShift(header.offsetX, reduce);
-            long oy = Jp2Header.ceilShift(header.offsetY, reduce);
-            long x0 = (x + ox) << reduce;
-            long y0 = (y + oy) << reduce;
-            long x1 = Math.min(header.gridWidth, (x + width + ox) << reduce);
-            long y1 = Math.min(header.gridHeight, (y + height + oy) << reduce);
-            if (!lib.opj_set_decode_area(c.codec, c.image, (int) x0, (int) y0, (int) x1, (int) y1)
+            // OpenJPEG takes the area on the reference grid.
+            Jp2Header.GridArea a = header.gridArea(reduce, x, y, width, height);
+            if (!lib.opj_set_decode_area(c.codec, c.image, (int) a.x0(), (int) a.y0(), (int) a.x1(), (int) a.y1())
                     || !lib.opj_decode(c.codec, c.stream, c.image)) {
                 throw decodeFailure();
             }
