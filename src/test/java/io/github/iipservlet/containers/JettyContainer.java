@@ -1,6 +1,5 @@
 package io.github.iipservlet.containers;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,15 +12,12 @@ import java.util.Map;
  * appearing in webapps/ (with config/jetty/iip-override-web.xml in etc/), and undeployed by
  * removing it.
  */
-final class JettyContainer implements Container {
+final class JettyContainer extends ProcessContainer {
     private final Path home = Setup.path("containers.jetty.home");
     private final Path base = Setup.containersDir().resolve("jetty-base");
-    private final Path images;
-    private int port;
-    private ContainerProcess process;
 
     JettyContainer(Path images) {
-        this.images = images;
+        super(images);
     }
 
     @Override
@@ -60,31 +56,11 @@ final class JettyContainer implements Container {
 
     @Override
     public void deploy() throws Exception {
-        String context = Setup.filledExample("jetty/iip.xml", Map.of(
-                "/opt/iip-servlet/iip-servlet.war", Setup.war().toString(),
-                "/srv/images/", images + "/"));
-        Setup.writeAtomically(contextFile(), context.getBytes(StandardCharsets.UTF_8));
+        deployContextFile("jetty/iip.xml", contextFile());
     }
 
     @Override
     public void undeploy() throws Exception {
         Files.delete(contextFile());
-    }
-
-    @Override
-    public String webappUrl() {
-        return "http://127.0.0.1:" + port + CONTEXT_PATH;
-    }
-
-    @Override
-    public ContainerProcess process() {
-        return process;
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (process != null) {
-            process.close();
-        }
     }
 }

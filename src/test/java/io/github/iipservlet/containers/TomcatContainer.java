@@ -1,6 +1,5 @@
 package io.github.iipservlet.containers;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,19 +12,16 @@ import java.util.Map;
  * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
  * removing that file.
  */
-final class TomcatContainer implements Container {
+final class TomcatContainer extends ProcessContainer {
     private final String name;
     private final Path home;
     private final Path base;
-    private final Path images;
-    private int port;
-    private ContainerProcess process;
 
     TomcatContainer(String homeProperty, Path images) {
+        super(images);
         this.home = Setup.path(homeProperty);
         this.name = "Tomcat " + home.getFileName().toString().replace("apache-tomcat-", "");
         this.base = Setup.containersDir().resolve(home.getFileName().toString().replace("apache-", "") + "-base");
-        this.images = images;
     }
 
     @Override
@@ -66,31 +62,11 @@ final class TomcatContainer implements Container {
 
     @Override
     public void deploy() throws Exception {
-        String context = Setup.filledExample("tomcat/context.xml", Map.of(
-                "/opt/iip-servlet/iip-servlet.war", Setup.war().toString(),
-                "/srv/images/", images + "/"));
-        Setup.writeAtomically(contextFile(), context.getBytes(StandardCharsets.UTF_8));
+        deployContextFile("tomcat/context.xml", contextFile());
     }
 
     @Override
     public void undeploy() throws Exception {
         Files.delete(contextFile());
-    }
-
-    @Override
-    public String webappUrl() {
-        return "http://127.0.0.1:" + port + CONTEXT_PATH;
-    }
-
-    @Override
-    public ContainerProcess process() {
-        return process;
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (process != null) {
-            process.close();
-        }
     }
 }

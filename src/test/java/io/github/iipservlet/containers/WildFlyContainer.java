@@ -15,18 +15,15 @@ import java.util.Map;
  * deployed by copying it into deployments/ as iip-servlet.war, and undeployed by removing it
  * (the deployment scanner).
  */
-final class WildFlyContainer implements Container {
+final class WildFlyContainer extends ProcessContainer {
     static final String DEPLOYMENT = "iip-servlet.war";
 
     private final Path home = Setup.path("containers.wildfly.home");
     private final Path base = Setup.containersDir().resolve("wildfly-base");
-    private final Path images;
-    private int httpPort;
     private int managementPort;
-    private ContainerProcess process;
 
     WildFlyContainer(Path images) {
-        this.images = images;
+        super(images);
     }
 
     @Override
@@ -41,7 +38,7 @@ final class WildFlyContainer implements Container {
         Files.createDirectories(base.resolve("deployments"));
         // The scanner looks at deployments/ every half second instead of five, only to keep the test short.
         Setup.edit(base.resolve("configuration/standalone.xml"), "scan-interval=\"5000\"", "scan-interval=\"500\"");
-        httpPort = Setup.freePort();
+        port = Setup.freePort();
         managementPort = Setup.freePort();
         Map<String, String> env = Map.of(
                 "JAVA_HOME", System.getProperty("java.home"),
@@ -49,7 +46,7 @@ final class WildFlyContainer implements Container {
                 "JBOSS_HOME", home.toString());
         process = ContainerProcess.start(name(), List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
-                "-Djboss.http.port=" + httpPort,
+                "-Djboss.http.port=" + port,
                 "-Djboss.https.port=" + Setup.freePort(),
                 "-Djboss.ajp.port=" + Setup.freePort(),
                 "-Djboss.management.http.port=" + managementPort,
@@ -97,22 +94,5 @@ final class WildFlyContainer implements Container {
     public void awaitUndeployed() throws Exception {
         process.await(DEPLOYMENT + ".undeployed", Duration.ofSeconds(60),
                 () -> Files.exists(deployments().resolve(DEPLOYMENT + ".undeployed")));
-    }
-
-    @Override
-    public String webappUrl() {
-        return "http://127.0.0.1:" + httpPort + CONTEXT_PATH;
-    }
-
-    @Override
-    public ContainerProcess process() {
-        return process;
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (process != null) {
-            process.close();
-        }
     }
 }
