@@ -26,8 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -121,21 +119,8 @@ class SharedMemcachedTest {
         throw new IllegalStateException("no memcached stat " + name);
     }
 
-    private static String health(TestServer s) throws Exception {
-        Http.Reply r = Http.get(s.baseUrl() + "/health");
-        assertEquals(200, r.status());
-        assertEquals("application/json", r.contentType());
-        return r.text();
-    }
-
-    private static long number(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), field + " in " + json);
-        return Long.parseLong(m.group(1));
-    }
-
     private static long renders(TestServer s) throws Exception {
-        return number(health(s), "renders");
+        return TestServer.healthNumber(s.health(), "renders");
     }
 
     private static byte[] ok(String url) throws Exception {
@@ -155,7 +140,7 @@ class SharedMemcachedTest {
         assertArrayEquals(rendered, served);
         assertEquals(secondRenders, renders(second), "the second server did not render");
         assertEquals(hitsBefore + 1, memcachedStat("get_hits"), "memcached answered the second server");
-        String h = health(second);
+        String h = second.health();
         assertTrue(h.contains("\"tier\":\"memcached\""), h);
         assertTrue(h.contains("\"status\":\"ok\""), h);
     }
@@ -220,16 +205,16 @@ class SharedMemcachedTest {
         assertTrue(slowest.get() < 2000, "slowest request " + slowest.get() + " ms");
         // Both servers notice and say so, then use memcached again once it is back.
         ok(first.iipUrl() + "?FIF=shared.tif&QLT=99&JTL=2,1");
-        assertTrue(health(first).contains("\"status\":\"degraded\""), health(first));
+        assertTrue(first.health().contains("\"status\":\"degraded\""), first.health());
         memcached = startMemcached(port);
         long deadline = System.currentTimeMillis() + 20_000;
-        while (!health(first).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+        while (!first.health().contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
             ok(first.iipUrl() + "?FIF=shared.tif&QLT=98&JTL=2,1");
             Thread.sleep(200);
         }
-        assertTrue(health(first).contains("\"status\":\"ok\""), health(first));
+        assertTrue(first.health().contains("\"status\":\"ok\""), first.health());
         deadline = System.currentTimeMillis() + 20_000;
-        while (!health(second).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+        while (!second.health().contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
             ok(second.iipUrl() + "?FIF=shared.tif&QLT=97&JTL=2,1");
             Thread.sleep(200);
         }
@@ -254,13 +239,13 @@ class SharedMemcachedTest {
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,1");
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,2");
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 2000, "two tiles without memcached");
-            assertTrue(health(alone).contains("\"status\":\"degraded\""), health(alone));
+            assertTrue(alone.health().contains("\"status\":\"degraded\""), alone.health());
             later = startMemcached(laterPort);
             long deadline = System.currentTimeMillis() + 20_000;
-            while (!health(alone).contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
+            while (!alone.health().contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
                 Thread.sleep(200);
             }
-            assertTrue(health(alone).contains("\"status\":\"ok\""), health(alone));
+            assertTrue(alone.health().contains("\"status\":\"ok\""), alone.health());
             long sets = memcachedStat(laterPort, "cmd_set");
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,3");
             deadline = System.currentTimeMillis() + 5_000;

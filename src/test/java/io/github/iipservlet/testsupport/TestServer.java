@@ -93,6 +93,24 @@ public final class TestServer implements AutoCloseable {
         return baseUrl() + "/fcgi-bin/iipsrv.fcgi";
     }
 
+    /** The JSON of /health, checked to be a 200 JSON reply. */
+    public String health() throws Exception {
+        Http.Reply r = Http.get(baseUrl() + "/health");
+        if (r.status() != 200 || !"application/json".equals(r.contentType())) {
+            throw new AssertionError("/health answered " + r.status() + " " + r.contentType() + ": " + r.text());
+        }
+        return r.text();
+    }
+
+    /** An integer field of a /health reply. */
+    public static long healthNumber(String healthJson, String field) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(healthJson);
+        if (!m.find()) {
+            throw new AssertionError("no " + field + " in " + healthJson);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     @Override
     public void close() throws Exception {
         server.stop();

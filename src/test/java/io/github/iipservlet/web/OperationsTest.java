@@ -8,8 +8,6 @@ import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,19 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 class OperationsTest {
     @TempDir
     Path dir;
-
-    private static long number(String json, String field) {
-        Matcher m = Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(json);
-        assertTrue(m.find(), field + " in " + json);
-        return Long.parseLong(m.group(1));
-    }
-
-    private static String health(TestServer s) throws Exception {
-        Http.Reply r = Http.get(s.baseUrl() + "/health");
-        assertEquals(200, r.status());
-        assertEquals("application/json", r.contentType());
-        return r.text();
-    }
 
     private TestServer server(Map<String, String> extra) throws Exception {
         TiffWriter.builder().size(600, 400).tile(256, 256).channels(3).pixels((x, y, c) -> (x + y * c) % 256)
@@ -42,19 +27,19 @@ class OperationsTest {
     @Test
     void healthCountsRendersAndCacheHits() throws Exception {
         try (TestServer s = server(Map.of())) {
-            String before = health(s);
+            String before = s.health();
             assertTrue(before.contains("\"status\":\"ok\""), before);
             assertTrue(before.contains("\"memcached\":null"), before);
             assertTrue(before.matches("(?s).*\"jpeg2000Decoder\":\"(OpenJPEG|JJ2000).*"), before);
-            assertTrue(number(before, "uptimeSeconds") >= 0);
-            long renders = number(before, "renders");
+            assertTrue(TestServer.healthNumber(before, "uptimeSeconds") >= 0);
+            long renders = TestServer.healthNumber(before, "renders");
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,0").status());
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,0").status());
-            String after = health(s);
-            assertEquals(renders + 1, number(after, "renders"), "the second request came from the tile store");
+            String after = s.health();
+            assertEquals(renders + 1, TestServer.healthNumber(after, "renders"), "the second request came from the tile store");
             assertTrue(after.matches("(?s).*\"tier\":\"ehcache\",\"entries\":1,\"bytes\":[1-9]\\d*,\"hits\":1,"
                     + "\"misses\":1,\"hitRatio\":0\\.5000,\"reachable\":true.*"), after);
-            assertEquals(1, number(after, "openImages"));
+            assertEquals(1, TestServer.healthNumber(after, "openImages"));
         }
     }
 
@@ -69,22 +54,22 @@ class OperationsTest {
     void flushNeedsTheSecretAndEmptiesTheCaches() throws Exception {
         try (TestServer s = server(Map.of("FLUSH_SECRET", "s3cret-value"))) {
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,1").status());
-            long renders = number(health(s), "renders");
+            long renders = TestServer.healthNumber(s.health(), "renders");
             assertEquals(403, Http.send("POST", s.baseUrl() + "/flush", "").status());
             assertEquals(403, Http.send("POST", s.baseUrl() + "/flush", "", "Authorization", "Bearer s3cret").status());
             assertEquals(403, Http.send("POST", s.baseUrl() + "/flush", "", "X-Flush-Secret", "s3cret-valuex").status());
             assertEquals(405, Http.get(s.baseUrl() + "/flush").status());
             // Refused flushes emptied nothing: the tile is still stored.
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,1").status());
-            assertEquals(renders, number(health(s), "renders"));
+            assertEquals(renders, TestServer.healthNumber(s.health(), "renders"));
             Http.Reply ok = Http.send("POST", s.baseUrl() + "/flush", "", "Authorization", "Bearer s3cret-value");
             assertEquals(200, ok.status());
             assertEquals("{\"flushed\":true,\"openImages\":1}\n", ok.text());
-            String h = health(s);
-            assertEquals(0, number(h, "openImages"));
+            String h = s.health();
+            assertEquals(0, TestServer.healthNumber(h, "openImages"));
             assertTrue(h.contains("\"tier\":\"ehcache\",\"entries\":0,"), h);
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,1").status());
-            assertEquals(renders + 1, number(health(s), "renders"), "rendered again after the flush");
+            assertEquals(renders + 1, TestServer.healthNumber(s.health(), "renders"), "rendered again after the flush");
             assertEquals(200, Http.send("POST", s.baseUrl() + "/flush", "", "X-Flush-Secret", "s3cret-value").status());
         }
     }
