@@ -25,6 +25,8 @@ import java.util.Map;
  * layers; the file's decoding state is shared and closed with the reader {@link #open} returned.
  */
 public final class Jp2PyramidReader implements PyramidReader {
+    /** {@link ImageInfo#format} of JPEG2000 images: the only ones with quality layers. */
+    public static final String FORMAT = "jpeg2000";
     /** iipsrv's tile size for JPEG2000. */
     public static final int TILE_SIZE = 256;
 
@@ -78,7 +80,7 @@ public final class Jp2PyramidReader implements PyramidReader {
         double[] min = new double[channels];
         double[] max = new double[channels];
         Arrays.fill(max, bits == 16 ? 65535 : 255);
-        ImageInfo info = new ImageInfo("jpeg2000", levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
+        ImageInfo info = new ImageInfo(FORMAT, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
                 Map.of(), 0, 0, 0, header.iccProfile, modified);
         Jp2Decoder.Source source = decoder.open(file, header);
         return new Jp2PyramidReader(header, source, info, 0, true);

@@ -161,6 +161,6 @@ final class IipSession implements AutoCloseable {
 
     /** LYR for views of this image: only JPEG2000 has quality layers, so other images share cache entries. */
     int layersFor(io.github.iipservlet.image.ImageInfo info) {
-        return "jpeg2000".equals(info.format) ? layers : 0;
+        return io.github.iipservlet.image.jp2.Jp2PyramidReader.FORMAT.equals(info.format) ? layers : 0;
     }
 }
