@@ -1,47 +1,27 @@
 package io.github.iipservlet.encode;
 
 import io.github.iipservlet.image.PixelBlock;
-import java.awt.Transparency;
-import java.awt.color.ColorSpace;
-import java.awt.image.BufferedImage;
-import java.awt.image.ColorModel;
-import java.awt.image.ComponentColorModel;
-import java.awt.image.DataBuffer;
-import java.awt.image.DataBufferByte;
-import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * WebP (spec 10) through the ImageIO writer of {@code com.github.usefulness:webp-imageio}, which
- * bundles libwebp (no system library), chosen by class name. WEBP_QUALITY (or QLT) 0-100 is the
- * lossy quality, -1 lossless; method 0 (fastest) as iipsrv, measured 1.7 ms per 256x256 tile
+ * WebP (spec 10) through the libwebp that {@code com.github.usefulness:webp-imageio} bundles (no
+ * system library), called below its ImageIO writer ({@link LibWebp} says why). WEBP_QUALITY (or
+ * QLT) 0-100 is the lossy quality, -1 lossless; method 0 (fastest) as iipsrv, measured 1.7 ms per 256x256 tile
  * against 4.8 ms for libwebp's default method 4. Grey is written as RGB with the value in all
  * three (WebP has no greyscale), grey+alpha as RGBA.
  *
- * <p>The writer only writes the simple file format. When an ICC profile is to be embedded the
+ * <p>libwebp's simple encoder writes the simple file format. When an ICC profile is to be embedded the
  * file is rewritten in the extended format: a VP8X header with the ICC flag, then the ICCP chunk,
  * then the image chunks unchanged (WebP container specification).
  */
 public final class WebpEncoder implements ImageEncoder {
     private static final Logger LOG = LogManager.getLogger(WebpEncoder.class);
-    static final String WRITER_SPI = "com.luciad.imageio.webp.WebPImageWriterSpi";
     /** WebP's largest width and height. */
     public static final int MAX_DIMENSION = 16383;
 
-    private static final ColorModel RGB = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false,
-            false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
-    private static final ColorModel RGBA = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), true,
-            false, Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
-    private static final WriterPool WRITERS = new WriterPool(WRITER_SPI);
+    /** libwebp's fastest method, as iipsrv. */
+    private static final int METHOD = 0;
 
     @Override
     public OutputFormat format() {
@@ -54,8 +34,7 @@ public final class WebpEncoder implements ImageEncoder {
     }
 
     /**
-     * Whether the writer is registered and its native library loads here (tried once, with a 1x1
-     * image). Without it WebP is not offered, like an iipsrv built without libwebp.
+     * Whether the bundled libwebp loads and encodes here (tried once, with a 1x1 image). Without it WebP is not offered, like an iipsrv built without libwebp.
      */
     public static boolean isAvailable() {
         return Probe.AVAILABLE;
@@ -89,33 +68,7 @@ public final class WebpEncoder implements ImageEncoder {
         boolean alpha = ch == 2 || ch == 4;
         int outCh = alpha ? 4 : 3;
         byte[] px = ch == outCh ? bytes : expand(bytes, w * h, ch);
-        WritableRaster raster = Raster.createInterleavedRaster(new DataBufferByte(px, w * h * outCh), w, h, w * outCh,
-                outCh, alpha ? new int[] {0, 1, 2, 3} : new int[] {0, 1, 2}, null);
-        BufferedImage image = new BufferedImage(alpha ? RGBA : RGB, raster, false, null);
-
-        ImageWriter writer = WRITERS.take();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        int q = Math.max(-1, Math.min(100, quality));
-        if (q < 0) {
-            param.setCompressionType("Lossless");
-        } else {
-            param.setCompressionType("Lossy");
-            param.setCompressionQuality(q / 100f);
-        }
-        if (param instanceof com.luciad.imageio.webp.WebPWriteParam webp) {
-            webp.setMethod(0);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(w * h / 4 + 256);
-        try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            WRITERS.give(writer);
-        }
-        byte[] webp = out.toByteArray();
+        byte[] webp = LibWebp.encode(px, w, h, alpha, Math.max(-1, Math.min(100, quality)), METHOD);
         byte[] icc = IccEmbedding.forChannels(metadata, outCh);
         return icc == null ? webp : withIccProfile(webp, icc, w, h, alpha);
     }

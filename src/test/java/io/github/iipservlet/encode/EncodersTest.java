@@ -154,6 +154,41 @@ class EncodersTest {
         }
     }
 
+    /**
+     * Every WebP encode frees what it made: no encoder-options object of webp-imageio outlives it.
+     * Through that library's ImageIO writer each encode left one behind for ever, registered with
+     * a Cleaner as its own cleaning action, with its native WebPConfig (see LibWebp).
+     */
+    @Test
+    void webpEncodesLeaveNothingBehind() throws Exception {
+        WebpEncoder encoder = new WebpEncoder();
+        byte[] grey = bytes(32 * 24);
+        for (int i = 0; i < 300; i++) {
+            int q = i % 3 == 0 ? -1 : i % 101;
+            byte[] webp = encoder.encode(PixelBlock.ofBytes(32, 24, 1 + i % 4, bytes(32 * 24 * (1 + i % 4))), q,
+                    OutputMetadata.NONE);
+            assertEquals("RIFF", new String(webp, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        // Lossless grey comes back exact, in all three channels.
+        Raster r = rasterOf(encoder.encode(PixelBlock.ofBytes(32, 24, 1, grey), -1, OutputMetadata.NONE),
+                Chunks.WEBP);
+        for (int c = 0; c < 3; c++) {
+            assertEquals(grey[5 * 32 + 7] & 0xff, r.getSample(7, 5, c));
+        }
+        assertEquals(0, liveInstances("com.luciad.imageio.webp.WebPEncoderOptions"),
+                "webp-imageio encoder options left after 301 encodes");
+    }
+
+    /** Live instances of a class after a full collection, from the JVM's own class histogram. */
+    private static long liveInstances(String className) throws Exception {
+        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {null}, new String[] {String[].class.getName()});
+        return histogram.lines().map(line -> line.trim().split("\\s+"))
+                .filter(cols -> cols.length >= 4 && cols[3].equals(className))
+                .mapToLong(cols -> Long.parseLong(cols[1])).sum();
+    }
+
     @Test
     void encodersAreSafeToShareBetweenThreads() throws Exception {
         Encoders encoders = new Encoders("s", new JpegEncoder("s"), 65536, "");
