@@ -1,7 +1,6 @@
 package io.github.iipservlet.image.jp2;
 
 import de.digitalcollections.openjpeg.OpenJpeg;
-import de.digitalcollections.openjpeg.lib.callbacks.opj_msg_callback;
 import de.digitalcollections.openjpeg.lib.enums.CODEC_FORMAT;
 import de.digitalcollections.openjpeg.lib.libopenjp2;
 import de.digitalcollections.openjpeg.lib.structs.opj_dparameters;
@@ -58,10 +57,6 @@ public final class OpenJpegDecoder implements Jp2Decoder {
             }
         }
     }
-
-    // Native callbacks must stay reachable for as long as codecs may call them.
-    private static final opj_msg_callback WARNING = (msg, data) -> LOG.debug("OpenJPEG: {}", msg.trim());
-    private static final opj_msg_callback ERROR = (msg, data) -> LOG.debug("OpenJPEG error: {}", msg.trim());
 
     private final libopenjp2 lib;
     private final jnr.ffi.Runtime runtime;
@@ -140,9 +135,10 @@ public final class OpenJpegDecoder implements Jp2Decoder {
             }
             codec = lib.opj_create_decompress(source.header.boxed ? CODEC_FORMAT.OPJ_CODEC_JP2
                     : CODEC_FORMAT.OPJ_CODEC_J2K);
-            // No info handler: OpenJPEG's default drops them (nothing reaches stderr).
-            lib.opj_set_warning_handler(codec, WARNING);
-            lib.opj_set_error_handler(codec, ERROR);
+            // No message handlers: OpenJPEG's defaults drop its messages (nothing reaches stderr),
+            // and a Java callback would be a jnr-ffi closure, which lives in a JNI global reference
+            // for ever and keeps the webapp's class loader after an undeploy (seen in a heap dump
+            // of Tomcat). A failed decode is reported by the calls' results.
             opj_dparameters params = new opj_dparameters(runtime);
             lib.opj_set_default_decoder_parameters(params);
             params.cp_reduce.set(reduce);
