@@ -140,6 +140,13 @@ final class ContainerProcess implements AutoCloseable {
                 .collect(Collectors.toList());
     }
 
+    /** Writes the container JVM's live objects to {@code file} (hprof), for finding what holds a leaked loader. */
+    void heapDump(Path file) throws IOException, InterruptedException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.deleteIfExists(file);
+        jcmd(jvm().pid(), "GC.heap_dump " + file.toAbsolutePath());
+    }
+
     private static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,29 +29,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class DeploymentCycle {
     /**
-     * Packages only the WAR brings: the webapp's own classes and the ImageIO plugins it registers.
-     * Still loaded after an undeploy and a full collection, they mean its class loader leaked (a
-     * plugin left in ImageIO's registry, a thread, a ThreadLocal...).
+     * Packages only the WAR brings: the webapp's own classes, the ImageIO plugins it registers, its
+     * cache, memcached client and native bindings. Still loaded after an undeploy and a full
+     * collection, they mean its class loader leaked (a plugin left in ImageIO's registry, a thread,
+     * a ThreadLocal, a Cleaner's action...).
      */
     private static final List<String> WAR_CLASSES = List.of("io.github.iipservlet.", "com.twelvemonkeys.imageio.",
             "com.github.jaiimageio.", "com.luciad.imageio.webp.", "de.digitalcollections.openjpeg.",
-            "org.ehcache.");
+            "org.ehcache.", "net.spy.memcached.", "com.kenai.jffi.", "jnr.ffi.");
     /**
-     * Where the WAR's own ImageIO plugins live (its TIFF, JPEG and JPEG2000 readers and writers).
-     * Not WebP's: its writer's provider stays reachable from the webapp's own classes, which stay
-     * loaded (see {@link #REQUIRE_UNLOAD}), so its survival says nothing about ImageIO's registry.
+     * Where the WAR's own ImageIO plugins live (its TIFF, JPEG, JPEG2000 and WebP readers and
+     * writers): each undeploy must take them out of ImageIO's JVM-wide registry.
      */
     private static final List<String> WAR_IMAGEIO_PLUGINS = List.of("com.twelvemonkeys.imageio.",
-            "com.github.jaiimageio.", "de.digitalcollections.openjpeg.");
-    /**
-     * Whether to require the webapp's class loader to be collected after each undeploy (all its
-     * classes unloaded): -Dcontainers.unload=true. Off by default because two libraries of the WAR
-     * pin it through a java.lang.ref.Cleaner thread, whatever the container: jffi (under jnr-ffi,
-     * for libdeflate, libturbojpeg, libopenjp2) registers a cleaning action of its own class for each
-     * native library, and webp-imageio 0.11.0 registers every WebPEncoderOptions as its own cleaning
-     * action (never run; the start-up WebP probe makes one). The ImageIO plugins are checked always.
-     */
-    private static final boolean REQUIRE_UNLOAD = Boolean.getBoolean("containers.unload");
+            "com.github.jaiimageio.", "com.luciad.imageio.webp.", "de.digitalcollections.openjpeg.");
+    /** Where to write the container's heap when its class loader leaked (-Dcontainers.heapdumps=DIR), or null. */
+    private static final String HEAP_DUMPS = System.getProperty("containers.heapdumps");
     /**
      * Log lines no deploy or undeploy may print: errors (Tomcat's SEVERE, others' ERROR) and the
      * leak warnings Tomcat prints when it stops a webapp ("... started a thread named [x] but has
@@ -60,7 +54,8 @@ abstract class DeploymentCycle {
             "\\bSEVERE\\b|\\bERROR\\b|failed to stop it|failed to remove it|memory leak");
     private static final Duration DEPLOY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration UNDEPLOY_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration UNLOAD_TIMEOUT = Duration.ofSeconds(20);
+    /** How long after an undeploy the class loader may take to go (-Dcontainers.unloadSeconds, 20 by default). */
+    private static final Duration UNLOAD_TIMEOUT = Duration.ofSeconds(Long.getLong("containers.unloadSeconds", 20));
 
     private Container container;
     private final Map<String, Long> millis = new LinkedHashMap<>();
@@ -148,20 +143,29 @@ abstract class DeploymentCycle {
         List<String> plugins = process.liveInstancesOf(WAR_IMAGEIO_PLUGINS, "Spi");
         assertTrue(plugins.isEmpty(), container.name() + ": ImageIO plugins of the WAR still registered after the "
                 + step + ": " + plugins);
-        if (REQUIRE_UNLOAD) {
-            // A class loader becomes collectable only once the container has let go of the context,
-            // which may trail the 404 by a moment: retry the full collection until the deadline.
-            long deadline = System.nanoTime() + UNLOAD_TIMEOUT.toNanos();
-            List<String> left = process.loadedClasses(WAR_CLASSES);
-            while (!left.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(1000);
-                left = process.loadedClasses(WAR_CLASSES);
-            }
-            millis.put(step + " unloaded", (System.nanoTime() - t) / 1_000_000);
-            assertTrue(left.isEmpty(), container.name() + ": " + left.size() + " classes of the WAR still loaded "
-                    + UNLOAD_TIMEOUT + " after the " + step + " (class loader leaked), e.g. "
-                    + left.subList(0, Math.min(20, left.size())));
+        // And nothing may keep the webapp's class loader: every class of the WAR unloaded. It becomes
+        // collectable only once the container has let go of the context, which may trail the 404
+        // by a moment: retry the full collection until the deadline.
+        long deadline = System.nanoTime() + UNLOAD_TIMEOUT.toNanos();
+        List<String> left = process.loadedClasses(WAR_CLASSES);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            // Traffic goes on, as it would: a container thread may hold a stale reference to the
+            // last connection it served until it serves another (seen: Jetty's selector keeps its
+            // last selected key, whose connection caches the old context).
+            status(probe);
+            left = process.loadedClasses(WAR_CLASSES);
         }
+        millis.put(step + " unloaded", (System.nanoTime() - t) / 1_000_000);
+        if (!left.isEmpty() && HEAP_DUMPS != null) {
+            Path dump = Path.of(HEAP_DUMPS, container.name().replace(' ', '-') + "-" + step.replace(' ', '-')
+                    + ".hprof");
+            process.heapDump(dump);
+            System.out.println(container.name() + ": heap after the " + step + " in " + dump.toAbsolutePath());
+        }
+        assertTrue(left.isEmpty(), container.name() + ": " + left.size() + " classes of the WAR still loaded "
+                + UNLOAD_TIMEOUT + " after the " + step + " (class loader leaked), e.g. "
+                + left.subList(0, Math.min(20, left.size())));
         assertNoProblems(step, process.logSince(mark));
     }
 

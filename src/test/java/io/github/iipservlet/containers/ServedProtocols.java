@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
+import io.github.iipservlet.testsupport.Jp2Writer;
 import io.github.iipservlet.testsupport.TestImages;
 import io.github.iipservlet.testsupport.TiffWriter;
 import java.awt.image.BufferedImage;
@@ -26,6 +27,8 @@ import java.util.regex.Pattern;
  */
 final class ServedProtocols {
     static final String IMAGE = "test.tif";
+    /** A JPEG2000 copy (untiled codestream, 5 levels): decoded by libopenjp2 where installed, else JJ2000. */
+    static final String JP2 = "test.jp2";
     /** MAX_CVT in the config/ examples: info.json's maxWidth shows the container's value won over web.xml's. */
     static final int MAX_CVT = 4000;
 
@@ -41,6 +44,11 @@ final class ServedProtocols {
             TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.JPEG)
                     .photometric(TiffWriter.Photometric.YCBCR_JPEG).write(tmp);
             Files.move(tmp, dir.resolve(IMAGE));
+        }
+        if (!Files.exists(dir.resolve(JP2))) {
+            Path tmp = dir.resolve(JP2 + ".part");
+            Jp2Writer.builder().size(500, 350).channels(3).levels(5).untiled().write(tmp);
+            Files.move(tmp, dir.resolve(JP2));
         }
         return dir;
     }
@@ -89,6 +97,10 @@ final class ServedProtocols {
                 },
                 () -> image(webapp + "/zoomify/" + IMAGE + "/TileGroup0/0-0-0.jpg", 250, 175),
                 () -> image(webapp + "/zoomify/" + IMAGE + "/TileGroup0/2-3-2.jpg", 232, 188),
+                // The other encoders and the native decoders: WebP (bundled libwebp), PNG, JPEG2000.
+                () -> image(webapp + "/iiif/" + IMAGE + "/full/250,/0/default.webp", 250, 175),
+                () -> image(webapp + "/iiif/" + JP2 + "/full/250,/0/default.png", 250, 175),
+                () -> image(iip + "FIF=" + JP2 + "&JTL=4,0", 250, 175),
                 () -> checkForwardedHeaders(webapp));
     }
 
@@ -131,7 +143,8 @@ final class ServedProtocols {
         assertEquals(200, r.status(), url + ": " + r.text());
         // The media type only: WildFly (Undertow) sends IIP tiles as "image/jpeg;charset=ISO-8859-1",
         // a charset the servlet never asked for (harmless to clients; still to be traced).
-        assertEquals("image/jpeg", r.contentType().replaceFirst(";.*", "").trim(), url);
+        String type = url.endsWith(".webp") ? "image/webp" : url.endsWith(".png") ? "image/png" : "image/jpeg";
+        assertEquals(type, r.contentType().replaceFirst(";.*", "").trim(), url);
         BufferedImage img = r.image();
         assertEquals(width + "x" + height, img.getWidth() + "x" + img.getHeight(), url);
         return img;

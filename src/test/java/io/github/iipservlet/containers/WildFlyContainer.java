@@ -38,6 +38,13 @@ final class WildFlyContainer extends ProcessContainer {
         Files.createDirectories(base.resolve("deployments"));
         // The scanner looks at deployments/ every half second instead of five, only to keep the test short.
         Setup.edit(base.resolve("configuration/standalone.xml"), "scan-interval=\"5000\"", "scan-interval=\"500\"");
+        // Idle request threads end after half a second. An idle one keeps the last task it ran in a
+        // local variable of its loop, with the request handler of the webapp that served it, until
+        // it runs another; after an undeploy that would hold the old class loader for as long as
+        // the thread idles (the container's reference, not the webapp's), and the unload check
+        // could not tell it from a leak.
+        Setup.edit(base.resolve("configuration/standalone.xml"), "<worker name=\"default\"/>",
+                "<worker name=\"default\" task-core-threads=\"0\" task-keepalive=\"500\"/>");
         port = Setup.freePort();
         managementPort = Setup.freePort();
         Map<String, String> env = Map.of(
