@@ -4,11 +4,14 @@ import io.github.iipservlet.protocol.ParsedRequest;
 import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -56,7 +59,37 @@ public final class FrontServlet extends HttpServlet {
             throws ServletException, IOException {
         request.setAttribute(ParsedRequest.ATTRIBUTE, parsed);
         RequestDispatcher protocol = getServletContext().getNamedDispatcher(protocolServlet(parsed));
-        protocol.forward(request, response);
+        protocol.forward(request, new StreamOnlyResponse(response));
+    }
+
+    /**
+     * The response as the protocol servlets get it through the forward. Undertow (WildFly) ends a
+     * forward by closing the response through getWriter() first, and its getWriter() sets
+     * ISO-8859-1 as the response's charset before it finds the output stream in use and throws:
+     * the tile already written went out as "image/jpeg;charset=ISO-8859-1" (seen by -Pcontainers).
+     * Here getWriter() fails first once the stream is in use, as the Servlet specification says,
+     * without reaching the container's response.
+     */
+    private static final class StreamOnlyResponse extends HttpServletResponseWrapper {
+        private boolean streamInUse;
+
+        StreamOnlyResponse(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            streamInUse = true;
+            return super.getOutputStream();
+        }
+
+        @Override
+        public PrintWriter getWriter() throws IOException {
+            if (streamInUse) {
+                throw new IllegalStateException("getOutputStream() has already been called");
+            }
+            return super.getWriter();
+        }
     }
 
     /**
