@@ -19,6 +19,10 @@ interface Container extends AutoCloseable {
 
     void undeploy() throws Exception;
 
+    /** Checks what only this container's configuration shows, once the WAR serves (nothing by default). */
+    default void checkDeployed() throws Exception {
+    }
+
     /** Waits for a container-specific sign that the undeploy finished, beyond the 404 (none by default). */
     default void awaitUndeployed() throws Exception {
     }

@@ -124,6 +124,7 @@ abstract class DeploymentCycle {
         process.await(step + " answering " + probe, DEPLOY_TIMEOUT, () -> status(probe) == 200);
         millis.put(step, (System.nanoTime() - t) / 1_000_000);
         ServedProtocols.check(container.webappUrl());
+        container.checkDeployed();
         assertTrue(!process.liveInstancesOf(WAR_IMAGEIO_PLUGINS, "Spi").isEmpty(),
                 "the WAR's ImageIO plugins are registered while it is deployed (else their absence proves nothing)");
         assertNoProblems(step, process.logSince(mark));

@@ -10,7 +10,7 @@ import java.util.Map;
  * Tomcat from its distribution: {@code catalina.sh run} with CATALINA_HOME the unpacked zip and a
  * fresh CATALINA_BASE under target/containers. The WAR is deployed by config/tomcat/context.xml,
  * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
- * removing that file.
+ * removing that file. JVM options come from config/tomcat/setenv.sh, logging from config/log4j2.xml.
  */
 final class TomcatContainer extends ProcessContainer {
     private final String name;
@@ -45,15 +45,37 @@ final class TomcatContainer extends ProcessContainer {
         // second here instead of ten, only to keep the test short.
         Setup.edit(serverXml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
                 "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        // JVM options as an administrator sets them: config/tomcat/setenv.sh, with the example
+        // Log4j 2 configuration (config/log4j2.xml) writing its file under the base.
+        Files.createDirectories(base.resolve("bin"));
+        Files.writeString(base.resolve("log4j2.xml"), Setup.filledExample("log4j2.xml",
+                Map.of("/var/log/iip-servlet/", logFile().getParent() + "/")));
+        Files.writeString(base.resolve("bin/setenv.sh"), Setup.filledExample("tomcat/setenv.sh", Map.of(
+                "/etc/iip-servlet/log4j2.xml", base.resolve("log4j2.xml").toString(),
+                "-Xmx1g", "-Xmx384m")));
         Map<String, String> env = Map.of(
                 "CATALINA_HOME", home.toString(),
                 "CATALINA_BASE", base.toString(),
-                "JAVA_HOME", System.getProperty("java.home"),
-                "CATALINA_OPTS", "-Xmx384m");
+                "JAVA_HOME", System.getProperty("java.home"));
         // sh: the zip does not keep the scripts' executable bits.
         process = ContainerProcess.start(name, List.of("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run"),
                 base, env, base.resolve("logs/console.log"));
         process.awaitLog("Server startup in", Duration.ofSeconds(60));
+    }
+
+    /** The rolling file of config/log4j2.xml, as setenv.sh points the JVM at it. */
+    private Path logFile() {
+        return base.resolve("iip-logs/iip-servlet.log");
+    }
+
+    /** The webapp logged to the file of the example Log4j 2 configuration that setenv.sh names. */
+    @Override
+    public void checkDeployed() throws Exception {
+        String log = Files.exists(logFile()) ? Files.readString(logFile()) : "";
+        if (!log.contains(" starting; configuration: ")) {
+            throw new AssertionError(logFile() + " (config/log4j2.xml through config/tomcat/setenv.sh) lacks the"
+                    + " webapp's start-up line:\n" + log);
+        }
     }
 
     private Path contextFile() {
