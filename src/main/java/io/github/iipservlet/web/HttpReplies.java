@@ -38,7 +38,6 @@ public final class HttpReplies {
         text(response, HttpServletResponse.SC_NOT_FOUND, message);
     }
 
-    /** A plain-text error: never a path, a stack trace or a class name in {@code message}. */
     /**
      * 503 with Retry-After for a render the heap cannot hold: the server is busy, not broken (the
      * caller logs which request it was).
@@ -48,6 +47,7 @@ public final class HttpReplies {
         text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy: not enough memory, retry later");
     }
 
+    /** A plain-text error: never a path, a stack trace or a class name in {@code message}. */
     public static void text(HttpServletResponse response, int status, String message) throws IOException {
         response.resetBuffer();
         response.setStatus(status);
