@@ -23,7 +23,7 @@ interface Container extends AutoCloseable {
     default void checkDeployed() throws Exception {
     }
 
-    /** Waits for a container-specific sign that the undeploy finished, beyond the 404 (none by default). */
+    /** Waits for a container-specific sign that the undeploy finished, before the 404 is probed (none by default). */
     default void awaitUndeployed() throws Exception {
     }
 

@@ -135,9 +135,12 @@ abstract class DeploymentCycle {
         int mark = process.log().length();
         long t = System.nanoTime();
         container.undeploy();
+        // The container's own sign first (WildFly's marker file): a request that meets a deployment
+        // while it stops is answered 500 and logged as an ERROR by Undertow ("UT010051: Deployment
+        // ... has stopped"), the container's doing, not the webapp's.
+        container.awaitUndeployed();
         String probe = ServedProtocols.probeUrl(container.webappUrl());
         process.await(step + ": 404 from " + probe, UNDEPLOY_TIMEOUT, () -> status(probe) == 404);
-        container.awaitUndeployed();
         millis.put(step, (System.nanoTime() - t) / 1_000_000);
         // The webapp's plugins must have left ImageIO's JVM-wide registry, the one place that would
         // keep them alive: no instance of any of their service providers survives a full collection.
