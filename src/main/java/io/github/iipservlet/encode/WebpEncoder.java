@@ -7,13 +7,13 @@ import org.apache.logging.log4j.Logger;
 /**
  * WebP (spec 10) through the libwebp that {@code com.github.usefulness:webp-imageio} bundles (no
  * system library), called below its ImageIO writer ({@link LibWebp} says why). WEBP_QUALITY (or
- * QLT) 0-100 is the lossy quality, -1 lossless; method 0 (fastest) as iipsrv, measured 1.7 ms per 256x256 tile
- * against 4.8 ms for libwebp's default method 4. Grey is written as RGB with the value in all
- * three (WebP has no greyscale), grey+alpha as RGBA.
+ * QLT) 0-100 is the lossy quality, -1 lossless; method 0 (fastest) as iipsrv, measured 1.7 ms per
+ * 256x256 tile against 4.8 ms for libwebp's default method 4. Grey is written as RGB with the value
+ * in all three (WebP has no greyscale), grey+alpha as RGBA.
  *
- * <p>libwebp's simple encoder writes the simple file format. When an ICC profile is to be embedded the
- * file is rewritten in the extended format: a VP8X header with the ICC flag, then the ICCP chunk,
- * then the image chunks unchanged (WebP container specification).
+ * <p>libwebp's simple encoder writes the simple file format. When an ICC profile is to be embedded
+ * the file is rewritten in the extended format: a VP8X header with the ICC flag, then the ICCP
+ * chunk, then the image chunks unchanged (WebP container specification).
  */
 public final class WebpEncoder implements ImageEncoder {
     private static final Logger LOG = LogManager.getLogger(WebpEncoder.class);
@@ -34,7 +34,8 @@ public final class WebpEncoder implements ImageEncoder {
     }
 
     /**
-     * Whether the bundled libwebp loads and encodes here (tried once, with a 1x1 image). Without it WebP is not offered, like an iipsrv built without libwebp.
+     * Whether the bundled libwebp loads and encodes here (tried once, with a 1x1 image). Without it
+     * WebP is not offered, like an iipsrv built without libwebp.
      */
     public static boolean isAvailable() {
         return Probe.AVAILABLE;
