@@ -1,6 +1,5 @@
 package io.github.iipservlet.codec;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import jnr.ffi.Pointer;
@@ -9,9 +8,11 @@ import jnr.ffi.types.size_t;
 
 /**
  * Decompresses zlib-wrapped deflate data (TIFF compression 8 and 32946) into a buffer of known
- * size. Uses the system libdeflate when it is installed: a whole-buffer decoder about twice as
- * fast as zlib, which is what the JDK's {@link Inflater} wraps and what iipsrv's libtiff avoids by
- * using libdeflate too. Falls back to {@link Inflater}. Thread-safe.
+ * size, never more than that buffer (a "deflate bomb" fills the tile and stops). Uses the system
+ * libdeflate when it is installed: a whole-buffer decoder about twice as fast as zlib, which is
+ * what the JDK's {@link Inflater} wraps and what iipsrv's libtiff avoids by using libdeflate too.
+ * Falls back to {@link Inflater}. Thread-safe: decompressors are pooled by the context's
+ * {@link NativeCodecs}.
  */
 public final class Inflate {
     /** The part of libdeflate's API we call. */
@@ -25,13 +26,14 @@ public final class Inflate {
                 @size_t long outBytesAvailable, NumberByReference actualOutBytes);
     }
 
-    private static final LibDeflate LIB = NativeLibraries.load(LibDeflate.class, "deflate",
-            "iipservlet.nolibdeflate");
-    /** libdeflate decompressors are not thread-safe: each call takes one from here and returns it. */
-    private static final ConcurrentLinkedQueue<Decompressor> DECOMPRESSORS = new ConcurrentLinkedQueue<>();
-    private static final ConcurrentLinkedQueue<Inflater> INFLATERS = new ConcurrentLinkedQueue<>();
+    static final LibDeflate LIB = NativeLibraries.load(LibDeflate.class, "deflate", "iipservlet.nolibdeflate");
 
-    private Inflate() {
+    private final ResourcePool<Decompressor> decompressors;
+    private final ResourcePool<Inflater> inflaters;
+
+    Inflate(ResourcePool<Decompressor> decompressors, ResourcePool<Inflater> inflaters) {
+        this.decompressors = decompressors;
+        this.inflaters = inflaters;
     }
 
     /** Which implementation runs, for the start-up log and tests. */
@@ -44,9 +46,18 @@ public final class Inflate {
      *
      * @throws DataFormatException for damaged data or too little of it
      */
-    public static void decompress(byte[] in, byte[] out) throws DataFormatException {
+    public void decompress(byte[] in, byte[] out) throws DataFormatException {
         if (LIB != null) {
-            viaLibdeflate(in, out);
+            Decompressor d = decompressors.take();
+            boolean healthy = false;
+            try {
+                Pointer output = d.output.reserve(out.length);
+                inflate(d, d.input.copyIn(in), in.length, output, out.length);
+                output.get(0, out, 0, out.length);
+                healthy = true;
+            } finally {
+                release(decompressors, d, healthy);
+            }
         } else {
             viaZlib(in, out);
         }
@@ -58,19 +69,27 @@ public final class Inflate {
      *
      * @throws DataFormatException for damaged data or too little of it
      */
-    public static boolean decompress(byte[] in, NativeImage dst) throws DataFormatException {
+    public boolean decompress(byte[] in, NativeImage dst) throws DataFormatException {
         if (LIB == null) {
             return false;
         }
-        Decompressor d = DECOMPRESSORS.poll();
-        if (d == null) {
-            d = new Decompressor();
-        }
+        Decompressor d = decompressors.take();
+        boolean healthy = false;
         try {
-            inflate(d, d.input.copyIn(in), in.length, dst.pointer, dst.byteCount());
+            inflate(d, d.input.copyIn(in), in.length, dst.pointer(), dst.byteCount());
+            healthy = true;
             return true;
         } finally {
-            DECOMPRESSORS.offer(d);
+            release(decompressors, d, healthy);
+        }
+    }
+
+    /** A decompressor that saw damaged data is destroyed rather than trusted again. */
+    private static <R> void release(ResourcePool<R> pool, R r, boolean healthy) {
+        if (healthy) {
+            pool.give(r);
+        } else {
+            pool.discard(r);
         }
     }
 
@@ -84,38 +103,41 @@ public final class Inflate {
         }
     }
 
-    private static void viaLibdeflate(byte[] in, byte[] out) throws DataFormatException {
-        Decompressor d = DECOMPRESSORS.poll();
-        if (d == null) {
-            d = new Decompressor();
-        }
-        try {
-            Pointer output = d.output.reserve(out.length);
-            inflate(d, d.input.copyIn(in), in.length, output, out.length);
-            output.get(0, out, 0, out.length);
-        } finally {
-            DECOMPRESSORS.offer(d);
-        }
-    }
-
     /** A libdeflate decompressor with its native input and output memory. */
-    private static final class Decompressor {
-        final Pointer handle = LIB.libdeflate_alloc_decompressor();
-        final NativeBuffer input = new NativeBuffer(jnr.ffi.Runtime.getRuntime(LIB));
-        final NativeBuffer output = new NativeBuffer(jnr.ffi.Runtime.getRuntime(LIB));
+    static final class Decompressor {
+        final Pointer handle;
+        final NativeBuffer input;
+        final NativeBuffer output;
 
-        Decompressor() {
+        Decompressor(NativeBuffer.Tally allocated) {
+            handle = LIB.libdeflate_alloc_decompressor();
             if (handle == null) {
                 throw new OutOfMemoryError("libdeflate_alloc_decompressor");
             }
+            jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(LIB);
+            input = new NativeBuffer(runtime, allocated);
+            output = new NativeBuffer(runtime, allocated);
+        }
+
+        long bytes() {
+            return input.capacity() + output.capacity();
+        }
+
+        void trim() {
+            input.trim(NativeBuffer.POOLED_BYTES);
+            output.trim(NativeBuffer.POOLED_BYTES);
+        }
+
+        void destroy() {
+            LIB.libdeflate_free_decompressor(handle);
+            input.free();
+            output.free();
         }
     }
 
-    private static void viaZlib(byte[] in, byte[] out) throws DataFormatException {
-        Inflater inf = INFLATERS.poll();
-        if (inf == null) {
-            inf = new Inflater();
-        }
+    private void viaZlib(byte[] in, byte[] out) throws DataFormatException {
+        Inflater inf = inflaters.take();
+        boolean healthy = false;
         try {
             inf.setInput(in);
             int n = 0;
@@ -129,9 +151,10 @@ public final class Inflate {
             if (n < out.length) {
                 throw new DataFormatException("deflate data short: " + n + " of " + out.length + " bytes");
             }
-        } finally {
             inf.reset();
-            INFLATERS.offer(inf);
+            healthy = true;
+        } finally {
+            release(inflaters, inf, healthy);
         }
     }
 }

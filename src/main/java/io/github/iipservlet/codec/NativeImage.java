@@ -1,46 +1,62 @@
 package io.github.iipservlet.codec;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * An 8-bit interleaved image in native memory, for renders where pixels go from a native decoder
  * (libjpeg-turbo, libdeflate) to libjpeg-turbo's encoder untouched: no Java array to zero, fill,
  * copy and collect (measured on 512x512 regions: those were about 12% of the server's CPU, as
- * zeroing, copies and GC). Pooled: {@link #close} gives the memory back.
+ * zeroing, copies and GC). Its memory comes from the context's {@link NativeCodecs} and goes back
+ * there on {@link #close}, which may be called any number of times: only the first returns it.
  */
 public final class NativeImage implements AutoCloseable {
-    private static final ConcurrentLinkedQueue<NativeBuffer> POOL = new ConcurrentLinkedQueue<>();
-
     public final int width;
     public final int height;
     public final int channels;
-    private final NativeBuffer buffer;
-    final Pointer pointer;
+    private final ResourcePool<NativeBuffer> pool;
+    private NativeBuffer buffer;
+    private final Pointer pointer;
 
-    private NativeImage(int width, int height, int channels, NativeBuffer buffer) {
+    NativeImage(int width, int height, int channels, ResourcePool<NativeBuffer> pool) {
+        if (width <= 0 || height <= 0 || channels <= 0 || (long) width * height * channels > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("native image of " + width + "x" + height + "x" + channels);
+        }
         this.width = width;
         this.height = height;
         this.channels = channels;
-        this.buffer = buffer;
-        this.pointer = buffer.reserve((long) width * height * channels);
-    }
-
-    /** A pooled image of undefined content. */
-    public static NativeImage allocate(int width, int height, int channels) {
-        NativeBuffer b = POOL.poll();
-        return new NativeImage(width, height, channels, b != null ? b : new NativeBuffer(Runtime.getSystemRuntime()));
+        this.pool = pool;
+        NativeBuffer b = pool.take();
+        try {
+            this.pointer = b.reserve((long) width * height * channels);
+        } catch (RuntimeException | Error e) {
+            pool.discard(b);
+            throw e;
+        }
+        this.buffer = b;
     }
 
     public int byteCount() {
         return width * height * channels;
     }
 
+    /** The memory, for native calls; only while the image is open. */
+    Pointer pointer() {
+        buffer();
+        return pointer;
+    }
+
+    private NativeBuffer buffer() {
+        NativeBuffer b = buffer;
+        if (b == null) {
+            throw new IllegalStateException("native image used after close");
+        }
+        return b;
+    }
+
     /** The pixels for Java code, row-major, {@code width * channels} bytes a row, absolute indexing. */
     public ByteBuffer pixels() {
-        return buffer.view();
+        return buffer().view();
     }
 
     /**
@@ -73,9 +89,16 @@ public final class NativeImage implements AutoCloseable {
         dst.copyRows(pixels(), sy * pitch + sx * channels, pitch, w * channels, h, dx, dy);
     }
 
+    /** Gives the memory back to the context's pool; later calls do nothing. */
     @Override
     public void close() {
-        buffer.trim(NativeBuffer.POOLED_BYTES);
-        POOL.offer(buffer);
+        NativeBuffer b;
+        synchronized (this) {
+            b = buffer;
+            buffer = null;
+        }
+        if (b != null) {
+            pool.give(b);
+        }
     }
 }

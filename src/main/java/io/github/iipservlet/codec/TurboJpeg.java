@@ -1,6 +1,5 @@
 package io.github.iipservlet.codec;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
@@ -13,7 +12,8 @@ import jnr.ffi.types.size_t;
  * library iipsrv itself links), when it is installed. The JDK's codec is IJG libjpeg without SIMD:
  * measured here, a 256x256 tile decodes in 0.45 ms with the JDK and 0.31 ms with libjpeg-turbo,
  * and a 256x256 tile encodes in 0.31 ms against 0.13 ms. Callers fall back to ImageIO when
- * {@link #available()} is false. Thread-safe: handles and their native buffers are pooled.
+ * {@link #available()} is false. Thread-safe: handles and their native buffers are pooled by the
+ * context's {@link NativeCodecs}.
  */
 public final class TurboJpeg {
     /** The part of the TurboJPEG 2 API we call ({@code unsigned long} is {@code size_t} on LP64). */
@@ -50,15 +50,19 @@ public final class TurboJpeg {
     /** iipsrv asks libjpeg for its fastest DCT when encoding. */
     private static final int TJFLAG_FASTDCT = 2048;
 
-    private static final Lib LIB = NativeLibraries.load(Lib.class, "turbojpeg", "iipservlet.noturbojpeg");
-    private static final ConcurrentLinkedQueue<Context> DECODERS = new ConcurrentLinkedQueue<>();
-    private static final ConcurrentLinkedQueue<Context> ENCODERS = new ConcurrentLinkedQueue<>();
+    static final Lib LIB = NativeLibraries.load(Lib.class, "turbojpeg", "iipservlet.noturbojpeg");
 
     /** A decoded image: interleaved 8-bit samples, 1 (grey) or 3 (RGB) channels. */
     public record Decoded(int width, int height, int channels, byte[] pixels) {
     }
 
-    private TurboJpeg() {
+    private final ResourcePool<Context> decoders;
+    private final ResourcePool<Context> encoders;
+
+    /** The codec of one context: its handles come from, and go back to, these pools. */
+    TurboJpeg(ResourcePool<Context> decoders, ResourcePool<Context> encoders) {
+        this.decoders = decoders;
+        this.encoders = encoders;
     }
 
     public static boolean available() {
@@ -66,13 +70,13 @@ public final class TurboJpeg {
     }
 
     /**
-     * Decodes a complete JPEG stream, or returns null when libturbojpeg is missing or the stream is
-     * of a kind left to ImageIO (CMYK/YCCK).
+     * Decodes a complete JPEG stream of at most {@code maxWidth x maxHeight}, or returns null when
+     * libturbojpeg is missing or the stream is of a kind left to ImageIO (CMYK/YCCK).
      *
-     * @throws IllegalArgumentException for a damaged stream
+     * @throws IllegalArgumentException for a damaged stream, or one larger than the bound
      */
-    public static Decoded decode(byte[] jpeg) {
-        return LIB == null ? null : decode(jpeg, null, 0, 0, 0);
+    public Decoded decode(byte[] jpeg, int maxWidth, int maxHeight) {
+        return LIB == null ? null : decode(jpeg, null, maxWidth, maxHeight, 0);
     }
 
     /**
@@ -82,18 +86,38 @@ public final class TurboJpeg {
      *
      * @throws IllegalArgumentException for a damaged stream
      */
-    public static boolean decodeInto(byte[] jpeg, byte[] dst, int width, int height, int channels) {
+    public boolean decodeInto(byte[] jpeg, byte[] dst, int width, int height, int channels) {
         return LIB != null && dst.length >= width * height * channels
                 && decode(jpeg, dst, width, height, channels) != null;
     }
 
-    /** With {@code dst} null: any size, into a new array; else only the given size, into {@code dst}. */
-    private static Decoded decode(byte[] jpeg, byte[] dst, int width, int height, int channels) {
-        Context c = DECODERS.poll();
-        if (c == null) {
-            c = new Context(LIB.tjInitDecompress());
-        }
+    /**
+     * Runs {@code work} with a handle of {@code pool}. A handle whose call failed is destroyed, never
+     * pooled: libjpeg-turbo can leave it in an error state that fails every later decode (seen: one
+     * damaged tile made every later JPEG region of every image fail until restart).
+     */
+    private static <T> T with(ResourcePool<Context> pool, java.util.function.Function<Context, T> work) {
+        Context c = pool.take();
+        boolean healthy = false;
         try {
+            T result = work.apply(c);
+            healthy = true;
+            return result;
+        } finally {
+            if (healthy) {
+                pool.give(c);
+            } else {
+                pool.discard(c);
+            }
+        }
+    }
+
+    /**
+     * With {@code dst} null: any size up to width x height, into a new array; else only the given
+     * size, into {@code dst}.
+     */
+    private Decoded decode(byte[] jpeg, byte[] dst, int width, int height, int channels) {
+        return with(decoders, c -> {
             Pointer in = c.input.copyIn(jpeg);
             IntByReference w = new IntByReference();
             IntByReference h = new IntByReference();
@@ -104,25 +128,23 @@ public final class TurboJpeg {
             }
             int colourspace = cs.intValue();
             int got = colourspace == TJCS_GRAY ? 1 : 3;
-            if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK
-                    || dst != null && (got != channels || w.intValue() != width || h.intValue() != height)) {
-                return null;
-            }
             int ow = w.intValue();
             int oh = h.intValue();
-            int bytes = ow * oh * got;
-            Pointer out = c.output.reserve(bytes);
-            if (LIB.tjDecompress2(c.handle, in, jpeg.length, out, ow, ow * got, oh, got == 1 ? TJPF_GRAY : TJPF_RGB,
-                    0) != 0) {
-                throw new IllegalArgumentException("bad JPEG data: " + LIB.tjGetErrorStr2(c.handle));
+            if (dst == null && (ow > width || oh > height)) {
+                throw new IllegalArgumentException("JPEG of " + ow + "x" + oh + " where " + width + "x" + height
+                        + " at most was expected");
             }
-            byte[] pixels = dst != null ? dst : new byte[bytes];
-            out.get(0, pixels, 0, bytes);
+            if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK
+                    || dst != null && (got != channels || ow != width || oh != height)) {
+                return null;
+            }
+            long bytes = (long) ow * oh * got;
+            Pointer out = c.output.reserve(bytes);
+            decode(c, in, jpeg.length, out, ow, ow * got, oh, got == 1 ? TJPF_GRAY : TJPF_RGB);
+            byte[] pixels = dst != null ? dst : new byte[(int) bytes];
+            out.get(0, pixels, 0, (int) bytes);
             return new Decoded(ow, oh, got, pixels);
-        } finally {
-            c.trim();
-            DECODERS.offer(c);
-        }
+        });
     }
 
     /**
@@ -134,13 +156,9 @@ public final class TurboJpeg {
      *
      * @throws IllegalArgumentException for a damaged stream
      */
-    public static boolean decodeRect(byte[] tables, byte[] tile, int tileWidth, int tileHeight, int sx, int sy,
+    public boolean decodeRect(byte[] tables, byte[] tile, int tileWidth, int tileHeight, int sx, int sy,
             int w, int h, NativeImage dst, int dx, int dy) {
-        Context c = DECODERS.poll();
-        if (c == null) {
-            c = new Context(LIB.tjInitDecompress());
-        }
-        try {
+        return with(decoders, c -> {
             int size = tables.length + tile.length - 2;
             Pointer in = c.input.copyIn(tables, tile, 2);
             IntByReference tw = new IntByReference();
@@ -160,7 +178,7 @@ public final class TurboJpeg {
             long dstPitch = (long) dst.width * ch;
             long dstOffset = dy * dstPitch + (long) dx * ch;
             if (sx == 0 && sy == 0 && w == tileWidth && h == tileHeight) {
-                decode(c, in, size, dst.pointer.slice(dstOffset), tileWidth, (int) dstPitch, tileHeight, format);
+                decode(c, in, size, dst.pointer().slice(dstOffset), tileWidth, (int) dstPitch, tileHeight, format);
                 return true;
             }
             int srcPitch = tileWidth * ch;
@@ -168,10 +186,7 @@ public final class TurboJpeg {
             decode(c, in, size, out, tileWidth, srcPitch, tileHeight, format);
             dst.copyRows(c.output.view(), sy * srcPitch + sx * ch, srcPitch, w * ch, h, dx, dy);
             return true;
-        } finally {
-            c.trim();
-            DECODERS.offer(c);
-        }
+        });
     }
 
     private static void decode(Context c, Pointer in, int size, Pointer out, int width, int pitch, int height,
@@ -182,43 +197,23 @@ public final class TurboJpeg {
     }
 
     /** Encodes a native image as {@link #encode(byte[], int, int, int, int)} does. */
-    public static byte[] encode(NativeImage image, int quality) {
-        return encode(image.pointer, image.width, image.height, image.channels, quality);
+    public byte[] encode(NativeImage image, int quality) {
+        return with(encoders, c -> encode(c, image.pointer(), image.width, image.height, image.channels, quality));
     }
 
     /**
      * Encodes 8-bit interleaved grey or RGB (4:2:0) at a libjpeg quality, or returns null when
      * libturbojpeg is missing. The stream starts with a JFIF APP0 segment.
      */
-    public static byte[] encode(byte[] pixels, int width, int height, int channels, int quality) {
+    public byte[] encode(byte[] pixels, int width, int height, int channels, int quality) {
         if (LIB == null) {
             return null;
         }
-        Context c = ENCODERS.poll();
-        if (c == null) {
-            c = new Context(LIB.tjInitCompress());
-        }
-        try {
+        return with(encoders, c -> {
             Pointer src = c.input.reserve((long) width * height * channels);
             src.put(0, pixels, 0, width * height * channels);
             return encode(c, src, width, height, channels, quality);
-        } finally {
-            c.trim();
-            ENCODERS.offer(c);
-        }
-    }
-
-    private static byte[] encode(Pointer src, int width, int height, int channels, int quality) {
-        Context c = ENCODERS.poll();
-        if (c == null) {
-            c = new Context(LIB.tjInitCompress());
-        }
-        try {
-            return encode(c, src, width, height, channels, quality);
-        } finally {
-            c.trim();
-            ENCODERS.offer(c);
-        }
+        });
     }
 
     private static byte[] encode(Context c, Pointer src, int width, int height, int channels, int quality) {
@@ -237,21 +232,34 @@ public final class TurboJpeg {
     }
 
     /** A TurboJPEG handle with its native input and output memory. */
-    private static final class Context {
+    static final class Context {
         final Pointer handle;
-        final NativeBuffer input = new NativeBuffer(Runtime.getRuntime(LIB));
-        final NativeBuffer output = new NativeBuffer(Runtime.getRuntime(LIB));
+        final NativeBuffer input;
+        final NativeBuffer output;
+
+        Context(Pointer handle, NativeBuffer.Tally allocated) {
+            if (handle == null) {
+                throw new OutOfMemoryError("TurboJPEG handle: " + LIB.tjGetErrorStr2(null));
+            }
+            this.handle = handle;
+            Runtime runtime = Runtime.getRuntime(LIB);
+            this.input = new NativeBuffer(runtime, allocated);
+            this.output = new NativeBuffer(runtime, allocated);
+        }
+
+        long bytes() {
+            return input.capacity() + output.capacity();
+        }
 
         void trim() {
             input.trim(NativeBuffer.POOLED_BYTES);
             output.trim(NativeBuffer.POOLED_BYTES);
         }
 
-        Context(Pointer handle) {
-            if (handle == null) {
-                throw new OutOfMemoryError("TurboJPEG handle: " + LIB.tjGetErrorStr2(null));
-            }
-            this.handle = handle;
+        void destroy() {
+            LIB.tjDestroy(handle);
+            input.free();
+            output.free();
         }
     }
 }

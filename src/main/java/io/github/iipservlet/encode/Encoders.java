@@ -1,5 +1,6 @@
 package io.github.iipservlet.encode;
 
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.process.Processing;
@@ -24,14 +25,14 @@ public final class Encoders {
 
     /**
      * @param software  Software tag / PNG text / JPEG comment (the server's Version string)
-     * @param jpeg      the JPEG encoder (its comment is the software name)
+     * @param codecs    the context's native codecs (libjpeg-turbo for JPEG, also inside TIFF)
      * @param maxIcc    MAX_ICC
      * @param copyright COPYRIGHT: rights text for images without their own
      */
-    public Encoders(String software, JpegEncoder jpeg, int maxIcc, String copyright) {
-        this.jpeg = jpeg;
+    public Encoders(String software, NativeCodecs codecs, int maxIcc, String copyright) {
+        this.jpeg = new JpegEncoder(software, codecs);
         this.png = new PngEncoder(software);
-        this.tiff = new TiffEncoder(software);
+        this.tiff = new TiffEncoder(software, codecs);
         this.maxIcc = maxIcc;
         this.copyright = copyright == null ? "" : copyright;
     }

@@ -1,5 +1,7 @@
 package io.github.iipservlet.encode;
 
+import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.codec.TurboJpeg;
 import io.github.iipservlet.image.PixelBlock;
 import java.awt.Transparency;
@@ -47,9 +49,13 @@ public final class JpegEncoder implements ImageEncoder {
 
     /** The complete COM segment (marker, length, text), or an empty array for no comment. */
     private final byte[] comSegment;
+    /** libjpeg-turbo with the context's handles, or null when it is not installed. */
+    private final TurboJpeg turbo;
 
-    public JpegEncoder(String comment) {
+    /** @param codecs the context's native codecs (libjpeg-turbo when installed) */
+    public JpegEncoder(String comment, NativeCodecs codecs) {
         comSegment = comSegment(comment);
+        turbo = codecs.turboJpeg();
     }
 
     /** A COM segment (marker, length, text as UTF-8, cut to fit), or an empty array for no text. */
@@ -90,9 +96,9 @@ public final class JpegEncoder implements ImageEncoder {
         int w = eightBit.width;
         int h = eightBit.height;
         int q = Math.max(1, Math.min(100, quality));
-        byte[] turbo = TurboJpeg.encode(bytes, w, h, ch, q);
         if (turbo != null) {
-            return finish(turbo, turbo.length, metadata, ch);
+            byte[] encoded = turbo.encode(bytes, w, h, ch, q);
+            return finish(encoded, encoded.length, metadata, ch);
         }
         DataBufferByte db = new DataBufferByte(bytes, w * h * ch);
         WritableRaster raster = Raster.createInterleavedRaster(db, w, h, w * ch, ch, ch == 3 ? RGB_OFFSETS
@@ -116,13 +122,13 @@ public final class JpegEncoder implements ImageEncoder {
     }
 
     /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
-    public byte[] encode(io.github.iipservlet.codec.NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
+    public byte[] encode(NativeImage image, int quality, double dpiX, double dpiY, int resolutionUnit) {
         return encode(image, quality, OutputMetadata.resolution(dpiX, dpiY, resolutionUnit));
     }
 
     /** Encodes pixels held in native memory (libjpeg-turbo present), with the same markers. */
-    public byte[] encode(io.github.iipservlet.codec.NativeImage image, int quality, OutputMetadata metadata) {
-        byte[] jpeg = TurboJpeg.encode(image, Math.max(1, Math.min(100, quality)));
+    public byte[] encode(NativeImage image, int quality, OutputMetadata metadata) {
+        byte[] jpeg = turbo.encode(image, Math.max(1, Math.min(100, quality)));
         return finish(jpeg, jpeg.length, metadata, image.channels);
     }
 

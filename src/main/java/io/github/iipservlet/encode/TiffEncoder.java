@@ -6,6 +6,7 @@ import com.github.jaiimageio.plugins.tiff.TIFFDirectory;
 import com.github.jaiimageio.plugins.tiff.TIFFField;
 import com.github.jaiimageio.plugins.tiff.TIFFImageWriteParam;
 import com.github.jaiimageio.plugins.tiff.TIFFTag;
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.image.PixelBlock;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -72,15 +73,16 @@ public final class TiffEncoder implements ImageEncoder {
     private static final WriterPool WRITERS = new WriterPool(WRITER);
 
     private final String software;
-    private final JpegEncoder jpeg = new JpegEncoder(null);
+    /** JPEG-compressed TIFF: the streams carry no comment. */
+    private final JpegEncoder jpeg;
 
-    public TiffEncoder() {
-        this(null);
-    }
-
-    /** @param software the Software tag (the server's Version string), or null */
-    public TiffEncoder(String software) {
+    /**
+     * @param software the Software tag (the server's Version string), or null
+     * @param codecs   the context's native codecs, for JPEG compression
+     */
+    public TiffEncoder(String software, NativeCodecs codecs) {
         this.software = software == null || software.isEmpty() ? null : software;
+        this.jpeg = new JpegEncoder(null, codecs);
     }
 
     /**

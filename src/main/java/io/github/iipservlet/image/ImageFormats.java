@@ -1,5 +1,6 @@
 package io.github.iipservlet.image;
 
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2PyramidReader;
 import io.github.iipservlet.image.tiff.TiffPyramidReader;
@@ -15,10 +16,15 @@ import java.nio.file.StandardOpenOption;
  */
 public final class ImageFormats {
     private final Jp2Decoder jpeg2000;
+    private final NativeCodecs codecs;
 
-    /** @param jpeg2000 the JPEG2000 decoder, or null to refuse JPEG2000 as an unsupported type */
-    public ImageFormats(Jp2Decoder jpeg2000) {
+    /**
+     * @param jpeg2000 the JPEG2000 decoder, or null to refuse JPEG2000 as an unsupported type
+     * @param codecs   the context's native codecs, which TIFF readers decode their tiles with
+     */
+    public ImageFormats(Jp2Decoder jpeg2000, NativeCodecs codecs) {
         this.jpeg2000 = jpeg2000;
+        this.codecs = codecs;
     }
 
     public PyramidReader open(Path file) throws ImageException {
@@ -33,7 +39,7 @@ public final class ImageFormats {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to read initial byte sequence of image");
         }
         if (isTiff(magic)) {
-            return TiffPyramidReader.open(file);
+            return TiffPyramidReader.open(file, codecs);
         }
         if (isJpeg2000(magic) && jpeg2000 != null) {
             return Jp2PyramidReader.open(file, jpeg2000);

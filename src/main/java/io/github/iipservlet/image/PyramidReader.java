@@ -1,6 +1,7 @@
 package io.github.iipservlet.image;
 
 import io.github.iipservlet.codec.NativeImage;
+import io.github.iipservlet.parallel.Workers;
 import java.util.List;
 
 /**
@@ -42,8 +43,10 @@ public interface PyramidReader extends AutoCloseable {
      * The region as 8-bit pixels in native memory, for a render that goes straight from decoder to
      * encoder; null when this reader or level cannot (the caller then uses {@link #readRegion}).
      * The caller closes the image.
+     *
+     * @param workers threads the decoding may use (the caller's included)
      */
-    default NativeImage readRegionNative(int level, int x, int y, int width, int height)
+    default NativeImage readRegionNative(int level, int x, int y, int width, int height, Workers workers)
             throws ImageException {
         return null;
     }

@@ -5,6 +5,7 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
+import io.github.iipservlet.parallel.Workers;
 
 /**
  * iipsrv's pixel pipeline (spec 5.2 steps 3-11): turns raw samples into an 8-bit interleaved block

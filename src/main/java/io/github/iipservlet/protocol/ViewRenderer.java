@@ -1,6 +1,5 @@
 package io.github.iipservlet.protocol;
 
-import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.encode.Encoders;
@@ -14,11 +13,11 @@ import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
+import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Histogram;
 import io.github.iipservlet.process.Pipeline;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.process.Watermark;
-import io.github.iipservlet.process.Workers;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -53,18 +52,6 @@ public final class ViewRenderer {
     private final int maxLayers;
     /** Views rendered (not answered by the tile store), for /health. */
     private final java.util.concurrent.atomic.LongAdder renders = new java.util.concurrent.atomic.LongAdder();
-
-    public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
-            int defaultJpegQuality) {
-        this(store, jpeg, passThrough, bilinear, defaultJpegQuality, Runtime.getRuntime().maxMemory() / 2);
-    }
-
-    /** @param pixelBudgetBytes pixel memory renders may hold at once */
-    public ViewRenderer(TileStore store, JpegEncoder jpeg, boolean passThrough, boolean bilinear,
-            int defaultJpegQuality, long pixelBudgetBytes) {
-        this(store, new Encoders(Version.SERVER, jpeg, 65536, ""), passThrough, bilinear, defaultJpegQuality,
-                pixelBudgetBytes, Workers.SERIAL, null, 0);
-    }
 
     /**
      * @param encoders         one encoder per output format, with MAX_ICC and COPYRIGHT
@@ -303,66 +290,18 @@ public final class ViewRenderer {
 
     /**
      * Nothing changes the pixels: they stay in native memory from decoder to encoder when the
-     * reader can do that for this level; else null. A large region is decoded in bands of tile
-     * rows on the workers and copied into one image.
+     * reader can do that for this level; else null. A large region is decoded on the workers.
      */
     private byte[] encodeNative(OpenImage image, View view, int x, int y, int width, int height)
             throws ImageException {
-        try (NativeImage pixels = readNative(reader(view, image), image.info(), view.level(), x, y, width, height)) {
+        Workers threads = (long) width * height >= Pipeline.PARALLEL_PIXELS ? workers : Workers.SERIAL;
+        try (NativeImage pixels = reader(view, image).readRegionNative(view.level(), x, y, width, height, threads)) {
             if (pixels == null) {
                 return null;
             }
             ImageInfo info = image.info();
             return jpeg.encode(pixels, view.quality(),
                     encoders.metadata(info, view.processing(), levelScale(info, view.level())));
-        }
-    }
-
-    private NativeImage readNative(PyramidReader reader, ImageInfo info, int level, int x, int y, int width,
-            int height) throws ImageException {
-        int[] starts = bandStarts(y, width, height, info.levels.get(level).tileHeight());
-        int bands = starts.length - 1;
-        if (bands == 1 || workers.threads() == 1) {
-            return reader.readRegionNative(level, x, y, width, height);
-        }
-        NativeImage first = reader.readRegionNative(level, x, y, width, starts[1]);
-        if (first == null) {
-            return null;
-        }
-        NativeImage whole = null;
-        try {
-            whole = NativeImage.allocate(width, height, first.channels);
-            NativeImage target = whole;
-            first.copyTo(0, 0, width, starts[1], target, 0, 0);
-            java.util.concurrent.atomic.AtomicBoolean unsupported = new java.util.concurrent.atomic.AtomicBoolean();
-            workers.run(bands - 1, i -> {
-                int y0 = starts[i + 1];
-                int rows = starts[i + 2] - y0;
-                try (NativeImage band = reader.readRegionNative(level, x, y + y0, width, rows)) {
-                    if (band == null || band.channels != target.channels) {
-                        unsupported.set(true);
-                    } else {
-                        band.copyTo(0, 0, width, rows, target, 0, y0);
-                    }
-                }
-            });
-            if (unsupported.get()) {
-                whole.close();
-                return null;
-            }
-            NativeImage done = whole;
-            whole = null;
-            return done;
-        } catch (Workers.ChunkException e) {
-            if (e.getCause() instanceof ImageException ie) {
-                throw ie;
-            }
-            throw e;
-        } finally {
-            first.close();
-            if (whole != null) {
-                whole.close();
-            }
         }
     }
 

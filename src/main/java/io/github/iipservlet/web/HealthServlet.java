@@ -2,6 +2,7 @@ package io.github.iipservlet.web;
 
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TierStats;
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.protocol.JsonStrings;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -38,12 +39,15 @@ public final class HealthServlet extends HttpServlet {
                     .append(",\"reachable\":").append(t.reachable()).append('}');
         }
         String memcached = services.config().memcachedServers.trim();
+        NativeCodecs.Stats codecs = services.codecs().stats();
         String json = "{\n  \"status\":\"" + (degraded ? "degraded" : "ok") + "\",\n"
                 + "  \"version\":\"" + JsonStrings.escape(Version.SERVER) + "\",\n"
                 + "  \"uptimeSeconds\":" + (System.currentTimeMillis() - services.startedMillis()) / 1000 + ",\n"
                 + "  \"jpeg2000Decoder\":\"" + JsonStrings.escape(services.jpeg2000Decoder()) + "\",\n"
                 + "  \"renders\":" + services.renderer().renders() + ",\n"
                 + "  \"openImages\":" + services.images().size() + ",\n"
+                + "  \"nativeCodecs\":{\"handles\":" + codecs.handles() + ",\"buffers\":" + codecs.buffers()
+                + ",\"bytes\":" + codecs.bytes() + "},\n"
                 + "  \"memcached\":" + (memcached.isEmpty() ? "null" : "\"" + JsonStrings.escape(memcached) + "\"")
                 + ",\n  \"caches\":[" + caches + (caches.length() == 0 ? "" : "\n  ") + "]\n}\n";
         HttpReplies.body(response, "application/json", json.getBytes(StandardCharsets.UTF_8));

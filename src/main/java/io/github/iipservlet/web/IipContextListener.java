@@ -5,9 +5,9 @@ import io.github.iipservlet.cache.EhcacheTileStore;
 import io.github.iipservlet.cache.MemcachedTileStore;
 import io.github.iipservlet.cache.TieredTileStore;
 import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
-import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.encode.TiffEncoder;
 import io.github.iipservlet.image.ImageFormats;
@@ -16,7 +16,7 @@ import io.github.iipservlet.image.jp2.Jp2Decoders;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.process.Watermark;
-import io.github.iipservlet.process.Workers;
+import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.protocol.ViewRenderer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -44,6 +44,7 @@ public final class IipContextListener implements ServletContextListener {
     private Path extractedSamples;
     private Workers workers;
     private Jp2Decoder jpeg2000;
+    private NativeCodecs codecs;
     private Logging logging;
 
     @Override
@@ -71,17 +72,17 @@ public final class IipContextListener implements ServletContextListener {
             ImagePaths paths = new ImagePaths(prefix, config.filesystemSuffix);
             workers = new Workers(config.ompNumThreads);
             jpeg2000 = Jp2Decoders.select(config.jpeg2000Decoder, workers.threads());
-            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize, new ImageFormats(jpeg2000)::open,
-                    config.filenamePattern);
+            codecs = new NativeCodecs();
+            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize,
+                    new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
-            Encoders encoders = new Encoders(Version.SERVER, new JpegEncoder(Version.SERVER), config.maxIcc,
-                    config.copyright);
+            Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
                     config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2, workers,
                     watermark(config), config.maxLayers);
             logOutputFormats(config);
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
-                    System.currentTimeMillis()));
+                    codecs, System.currentTimeMillis()));
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
         }
@@ -132,6 +133,9 @@ public final class IipContextListener implements ServletContextListener {
         }
         if (jpeg2000 != null) {
             jpeg2000.close();
+        }
+        if (codecs != null) {
+            codecs.close();
         }
         if (extractedSamples != null) {
             deleteQuietly(extractedSamples);

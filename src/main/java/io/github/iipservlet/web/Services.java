@@ -1,6 +1,7 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.protocol.ViewRenderer;
@@ -11,10 +12,11 @@ import jakarta.servlet.ServletContext;
  * filters and protocol servlets.
  *
  * @param jpeg2000Decoder the JPEG2000 decoder's name, for /health
+ * @param codecs          the native codecs' handles and memory, for /health
  * @param startedMillis   when the context started
  */
 public record Services(ServerConfig config, ImageStore images, TileStore tiles, ViewRenderer renderer,
-        String jpeg2000Decoder, long startedMillis) {
+        String jpeg2000Decoder, NativeCodecs codecs, long startedMillis) {
     public static final String ATTRIBUTE = Services.class.getName();
 
     /** The context's services, or null when the listener is not configured. */

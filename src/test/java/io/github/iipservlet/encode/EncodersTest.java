@@ -9,6 +9,7 @@ import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.testsupport.Chunks;
 import io.github.iipservlet.testsupport.Jpegs;
+import io.github.iipservlet.testsupport.TestCodecs;
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_Profile;
 import java.awt.image.Raster;
@@ -57,7 +58,7 @@ class EncodersTest {
     void jpegIccProfilesSpanNumberedSegments() throws Exception {
         byte[] icc = fakeRgbProfile(150_000);
         PixelBlock block = PixelBlock.ofBytes(16, 16, 3, bytes(16 * 16 * 3));
-        byte[] jpeg = new JpegEncoder("c").encode(block, 80, new OutputMetadata(0, 0, 0, icc, Map.of()));
+        byte[] jpeg = new JpegEncoder("c", TestCodecs.SHARED).encode(block, 80, new OutputMetadata(0, 0, 0, icc, Map.of()));
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
         int n = 0;
         for (Jpegs.Segment s : Jpegs.segments(jpeg)) {
@@ -74,7 +75,7 @@ class EncodersTest {
         Raster r = rasterOf(jpeg, Chunks.JDK_JPEG);
         assertEquals(16, r.getWidth());
         // A grey JPEG does not get an RGB profile.
-        byte[] grey = new JpegEncoder("c").encode(PixelBlock.ofBytes(16, 16, 1, bytes(256)), 80,
+        byte[] grey = new JpegEncoder("c", TestCodecs.SHARED).encode(PixelBlock.ofBytes(16, 16, 1, bytes(256)), 80,
                 new OutputMetadata(0, 0, 0, icc, Map.of()));
         assertNull(Jpegs.find(grey, 0xE2));
     }
@@ -105,9 +106,9 @@ class EncodersTest {
             PixelBlock sixteen = new PixelBlock(w, h, ch, 16, SampleType.UNSIGNED_INT, shorts(w * h * ch));
             for (PixelBlock block : List.of(eight, sixteen)) {
                 byte[] png = new PngEncoder("s").encode(block, 6, OutputMetadata.NONE);
-                byte[] tiff = new TiffEncoder("s").encode(block, TiffEncoder.setting(TiffEncoder.DEFLATE, 6),
+                byte[] tiff = new TiffEncoder("s", TestCodecs.SHARED).encode(block, TiffEncoder.setting(TiffEncoder.DEFLATE, 6),
                         OutputMetadata.NONE);
-                byte[] lzw = new TiffEncoder("s").encode(block, TiffEncoder.setting(TiffEncoder.LZW, 0),
+                byte[] lzw = new TiffEncoder("s", TestCodecs.SHARED).encode(block, TiffEncoder.setting(TiffEncoder.LZW, 0),
                         OutputMetadata.NONE);
                 assertSamples(block, rasterOf(png, Chunks.JDK_PNG), "png " + ch);
                 assertSamples(block, rasterOf(tiff, Chunks.JDK_TIFF), "tiff " + ch);
@@ -191,7 +192,7 @@ class EncodersTest {
 
     @Test
     void encodersAreSafeToShareBetweenThreads() throws Exception {
-        Encoders encoders = new Encoders("s", new JpegEncoder("s"), 65536, "");
+        Encoders encoders = new Encoders("s", TestCodecs.SHARED, 65536, "");
         PixelBlock block = PixelBlock.ofBytes(64, 48, 3, bytes(64 * 48 * 3));
         var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.image.PixelBlock;
+import io.github.iipservlet.testsupport.TestCodecs;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +76,7 @@ class JpegEncoderTest {
     @Test
     void rgbRoundTripAndMarkers() throws Exception {
         PixelBlock in = smoothRgb(256, 200);
-        byte[] jpeg = new JpegEncoder("iipsrv/1.3").encode(in, 90, 300.4, 299.6, 1);
+        byte[] jpeg = new JpegEncoder("iipsrv/1.3", TestCodecs.SHARED).encode(in, 90, 300.4, 299.6, 1);
         assertEquals(0xFFD8, u16(jpeg, 0));
         assertEquals(0xFFE0, u16(jpeg, 2));
         assertEquals("JFIF\0", new String(jpeg, 6, 5, StandardCharsets.ISO_8859_1));
@@ -103,7 +104,7 @@ class JpegEncoderTest {
             g[i] = (byte) ((i % 64) * 4);
         }
         PixelBlock in = PixelBlock.ofBytes(64, 48, 1, g);
-        byte[] jpeg = new JpegEncoder("x").encode(in, 90, 28.35, 28.35, 2);
+        byte[] jpeg = new JpegEncoder("x", TestCodecs.SHARED).encode(in, 90, 28.35, 28.35, 2);
         assertEquals(1, sofComponents(jpeg));
         assertEquals(2, jpeg[13]);
         assertEquals(28, u16(jpeg, 14));
@@ -114,7 +115,7 @@ class JpegEncoderTest {
 
     @Test
     void unknownResolutionAndNoComment() {
-        byte[] jpeg = new JpegEncoder(null).encode(smoothRgb(16, 16), 0, 0, 0, 1);
+        byte[] jpeg = new JpegEncoder(null, TestCodecs.SHARED).encode(smoothRgb(16, 16), 0, 0, 0, 1);
         assertEquals(0, jpeg[13]);
         assertEquals(1, u16(jpeg, 14));
         assertEquals(1, u16(jpeg, 16));
@@ -124,7 +125,7 @@ class JpegEncoderTest {
 
     @Test
     void qualityChangesSize() {
-        JpegEncoder enc = new JpegEncoder("c");
+        JpegEncoder enc = new JpegEncoder("c", TestCodecs.SHARED);
         PixelBlock in = smoothRgb(128, 128);
         assertTrue(enc.encode(in, 95, 0, 0, 0).length > enc.encode(in, 20, 0, 0, 0).length);
         assertEquals(enc.encode(in, -5, 0, 0, 0).length, enc.encode(in, 1, 0, 0, 0).length);
@@ -133,12 +134,12 @@ class JpegEncoderTest {
     @Test
     void rejectsOtherChannelCounts() {
         PixelBlock two = PixelBlock.ofBytes(2, 2, 2, new byte[8]);
-        assertThrows(IllegalArgumentException.class, () -> new JpegEncoder("c").encode(two, 75, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new JpegEncoder("c", TestCodecs.SHARED).encode(two, 75, 0, 0, 0));
     }
 
     @Test
     void concurrentUse() throws Exception {
-        JpegEncoder enc = new JpegEncoder("c");
+        JpegEncoder enc = new JpegEncoder("c", TestCodecs.SHARED);
         PixelBlock in = smoothRgb(96, 64);
         byte[] reference = enc.encode(in, 75, 72, 72, 1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -157,7 +158,7 @@ class JpegEncoderTest {
 
     @Test
     void describesItself() {
-        JpegEncoder enc = new JpegEncoder("c");
+        JpegEncoder enc = new JpegEncoder("c", TestCodecs.SHARED);
         assertEquals("image/jpeg", enc.format().mimeType);
         assertEquals("jpg", enc.format().suffix);
         assertEquals(3, enc.maxChannels());

@@ -13,6 +13,7 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
+import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Processing.Colormap;
 import io.github.iipservlet.process.Processing.Colour;
 import io.github.iipservlet.process.Processing.Shade;

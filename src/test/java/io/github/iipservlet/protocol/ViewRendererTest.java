@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.iipservlet.cache.TileStore;
-import io.github.iipservlet.encode.JpegEncoder;
+import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageFormats;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.testsupport.TestCodecs;
 import io.github.iipservlet.testsupport.TiffWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +32,10 @@ class ViewRendererTest {
     void rendersLargerThanThePixelBudgetRunOneAtATimeAndAllFinish(@TempDir Path dir) throws Exception {
         TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
-        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, new ImageFormats(null)::open);
+        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, new ImageFormats(null, TestCodecs.SHARED)::open);
         // 1 MiB of budget; each render below needs about 4 MiB (1000x700 RGB decoded, 900x630 out).
-        ViewRenderer renderer = new ViewRenderer(TileStore.NONE, new JpegEncoder("t"), true, true, 75, 1 << 20);
+        ViewRenderer renderer = new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""), true,
+                true, 75, 1 << 20, Workers.SERIAL, null, 0);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Future<byte[]>> results = new ArrayList<>();

@@ -26,11 +26,13 @@ public final class TestServer implements AutoCloseable {
     public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
 
     private final Server server;
+    private final WebAppContext webapp;
     private final int port;
     private final String contextPath;
 
-    private TestServer(Server server, int port, String contextPath) {
+    private TestServer(Server server, WebAppContext webapp, int port, String contextPath) {
         this.server = server;
+        this.webapp = webapp;
         this.port = port;
         this.contextPath = contextPath;
     }
@@ -53,7 +55,7 @@ public final class TestServer implements AutoCloseable {
         webapp.setThrowUnavailableOnStartupException(true);
         server.setHandler(webapp);
         server.start();
-        return new TestServer(server, connector.getLocalPort(), contextPath);
+        return new TestServer(server, webapp, connector.getLocalPort(), contextPath);
     }
 
     private static Path webappDir() {
@@ -77,6 +79,11 @@ public final class TestServer implements AutoCloseable {
             return sources;
         }
         return ResourceFactory.combine(sources, factory.newResource(viewerLib));
+    }
+
+    /** A servlet context attribute of the running webapp (the context's services, for tests of their life cycle). */
+    public Object contextAttribute(String name) {
+        return webapp.getServletContext().getAttribute(name);
     }
 
     public int port() {

@@ -1,6 +1,6 @@
 package io.github.iipservlet.image.tiff;
 
-import io.github.iipservlet.codec.Inflate;
+import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.codec.TurboJpeg;
 import com.twelvemonkeys.imageio.metadata.CompoundDirectory;
@@ -17,6 +17,7 @@ import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.image.StackItem;
+import io.github.iipservlet.parallel.Workers;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
@@ -33,11 +34,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.DataFormatException;
-import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
 import org.apache.logging.log4j.LogManager;
@@ -101,9 +100,6 @@ public final class TiffPyramidReader implements PyramidReader {
         (byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0
     };
 
-    private static final String JDK_JPEG_READER = "com.sun.imageio.plugins.jpeg.JPEGImageReader";
-
-    private static final ThreadLocal<ImageReader> JPEG_READERS = ThreadLocal.withInitial(TiffPyramidReader::newJpegReader);
 
     /** Everything needed to decode the tiles of one pyramid level, parsed once. */
     private static final class LevelData {
@@ -127,6 +123,8 @@ public final class TiffPyramidReader implements PyramidReader {
     }
 
     private final FileChannel channel;
+    /** The context's codecs: libjpeg-turbo and libdeflate handles, native buffers, scratch arrays. */
+    private final NativeCodecs codecs;
     private final ImageInfo info;
     private final LevelData[] levels;
     private final boolean bigEndian;
@@ -150,9 +148,10 @@ public final class TiffPyramidReader implements PyramidReader {
     private record Pyramid(ImageInfo info, LevelData[] levels) {
     }
 
-    private TiffPyramidReader(FileChannel channel, Pyramid pyramid, boolean bigEndian, Pages pages,
-            boolean ownsChannel) {
+    private TiffPyramidReader(FileChannel channel, NativeCodecs codecs, Pyramid pyramid, boolean bigEndian,
+            Pages pages, boolean ownsChannel) {
         this.channel = channel;
+        this.codecs = codecs;
         this.info = pyramid.info;
         this.levels = pyramid.levels;
         this.bigEndian = bigEndian;
@@ -160,8 +159,8 @@ public final class TiffPyramidReader implements PyramidReader {
         this.ownsChannel = ownsChannel;
     }
 
-    /** Opens a tiled TIFF; parses all IFDs once. */
-    public static TiffPyramidReader open(Path file) throws ImageException {
+    /** Opens a tiled TIFF; parses all IFDs once. Tiles are decoded with the context's codecs. */
+    public static TiffPyramidReader open(Path file, NativeCodecs codecs) throws ImageException {
         FileChannel channel;
         long lastModified;
         try {
@@ -196,7 +195,7 @@ public final class TiffPyramidReader implements PyramidReader {
             } else {
                 top.add(root);
             }
-            TiffPyramidReader reader = build(channel, top, bigEndian, lastModified);
+            TiffPyramidReader reader = build(channel, codecs, top, bigEndian, lastModified);
             LOG.debug("Opened {}: {} levels, {} stack pages", file, reader.levels.length, reader.stack().size());
             return reader;
         } catch (ImageException e) {
@@ -221,8 +220,8 @@ public final class TiffPyramidReader implements PyramidReader {
      * labels are skipped), largest first.</li>
      * </ul>
      */
-    private static TiffPyramidReader build(FileChannel channel, List<Directory> top, boolean bigEndian,
-            long lastModified) throws ImageException {
+    private static TiffPyramidReader build(FileChannel channel, NativeCodecs codecs, List<Directory> top,
+            boolean bigEndian, long lastModified) throws ImageException {
         Directory ifd0 = top.get(0);
         if (!hasTiles(ifd0)) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image is not tiled");
@@ -242,7 +241,7 @@ public final class TiffPyramidReader implements PyramidReader {
                     }
                 }
             }
-            return new TiffPyramidReader(channel, pyramid(dirs, lastModified), bigEndian, null, true);
+            return new TiffPyramidReader(channel, codecs, pyramid(dirs, lastModified), bigEndian, null, true);
         }
         List<Directory> pageDirs = new ArrayList<>();
         List<StackItem> items = new ArrayList<>();
@@ -266,7 +265,7 @@ public final class TiffPyramidReader implements PyramidReader {
                 if (subIfdPyramid) {
                     dirs.addAll(reducedSubIfds(d));
                 }
-                pages.readers[i] = new TiffPyramidReader(channel, pyramid(dirs, lastModified), bigEndian, pages,
+                pages.readers[i] = new TiffPyramidReader(channel, codecs, pyramid(dirs, lastModified), bigEndian, pages,
                         i == 0);
             } catch (ImageException e) {
                 if (i == 0) {
@@ -596,7 +595,7 @@ public final class TiffPyramidReader implements PyramidReader {
         }
     }
 
-    private static byte[] decompress(int compression, byte[] raw, int size) throws ImageException {
+    private byte[] decompress(int compression, byte[] raw, int size) throws ImageException {
         switch (compression) {
             case 1:
                 if (raw.length >= size) {
@@ -607,7 +606,7 @@ public final class TiffPyramidReader implements PyramidReader {
             case 32946: {
                 byte[] out = new byte[size];
                 try {
-                    Inflate.decompress(raw, out);
+                    codecs.inflate().decompress(raw, out);
                 } catch (DataFormatException e) {
                     throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad deflate data", e);
                 }
@@ -879,7 +878,8 @@ public final class TiffPyramidReader implements PyramidReader {
     public PixelBlock readRegion(int level, int x, int y, int width, int height) throws ImageException {
         LevelData l = level(level);
         Level lv = l.level;
-        if (l.compression != 7 || l.bits != 8 || !TurboJpeg.available()) {
+        TurboJpeg turbo = codecs.turboJpeg();
+        if (l.compression != 7 || l.bits != 8 || turbo == null) {
             return PyramidReader.super.readRegion(level, x, y, width, height);
         }
         List<Level.TilePart> parts = lv.cover(x, y, width, height);
@@ -887,10 +887,7 @@ public final class TiffPyramidReader implements PyramidReader {
         int tw = lv.tileWidth();
         int th = lv.tileHeight();
         byte[] out = new byte[width * height * ch];
-        byte[] scratch = SCRATCH.poll();
-        if (scratch == null || scratch.length < tw * th * ch) {
-            scratch = new byte[tw * th * ch];
-        }
+        byte[] scratch = codecs.takeScratch(tw * th * ch);
         try {
             for (Level.TilePart part : parts) {
                 byte[] src = scratch;
@@ -898,7 +895,7 @@ public final class TiffPyramidReader implements PyramidReader {
                 byte[] raw = readRaw(l, part.tile());
                 boolean decoded;
                 try {
-                    decoded = raw.length > 0 && TurboJpeg.decodeInto(jpegStream(l, raw), scratch, tw, th, ch);
+                    decoded = raw.length > 0 && turbo.decodeInto(jpegStream(l, raw), scratch, tw, th, ch);
                 } catch (IllegalArgumentException e) {
                     throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
                 }
@@ -913,7 +910,7 @@ public final class TiffPyramidReader implements PyramidReader {
                 }
             }
         } finally {
-            SCRATCH.offer(scratch);
+            codecs.giveScratch(scratch);
         }
         return PixelBlock.ofBytes(width, height, ch, out);
     }
@@ -921,73 +918,100 @@ public final class TiffPyramidReader implements PyramidReader {
     /**
      * 8-bit levels stored as JPEG (decoded by libjpeg-turbo) or deflate (inflated by libdeflate,
      * predictor undone in place), grey or RGB: the region assembled in native memory for an
-     * encoder that reads it there. Null for other levels, or without the native libraries.
+     * encoder that reads it there, each tile decoded straight into its place, a row of tiles per
+     * chunk of {@code workers}. Null for other levels, without the native libraries, or when a
+     * tile is of a kind these decoders do not take (a sparse tile, another size): the caller then
+     * reads the region through {@link #readRegion}.
      */
     @Override
-    public NativeImage readRegionNative(int level, int x, int y, int width, int height) throws ImageException {
+    public NativeImage readRegionNative(int level, int x, int y, int width, int height, Workers workers)
+            throws ImageException {
         LevelData l = level(level);
         Level lv = l.level;
+        TurboJpeg turbo = codecs.turboJpeg();
         boolean jpeg = l.compression == 7;
         boolean deflate = (l.compression == 8 || l.compression == 32946)
                 && (l.photometric == PHOTO_MINISBLACK || l.photometric == PHOTO_RGB) && l.predictor != 3;
-        if (!(jpeg || deflate) || l.bits != 8 || l.samplesInTile != 1 && l.samplesInTile != 3
-                || !TurboJpeg.available()) {
+        if (!(jpeg || deflate) || l.bits != 8 || l.samplesInTile != 1 && l.samplesInTile != 3 || turbo == null) {
             return null;
         }
-        List<Level.TilePart> parts = lv.cover(x, y, width, height);
+        List<List<Level.TilePart>> rows = tileRows(lv.cover(x, y, width, height));
         int ch = l.samplesInTile;
-        NativeImage image = null;
-        NativeImage tilePixels = null;
+        NativeImage image = codecs.image(width, height, ch);
         boolean done = false;
         try {
-            image = NativeImage.allocate(width, height, ch);
-            if (deflate) {
-                tilePixels = NativeImage.allocate(lv.tileWidth(), lv.tileHeight(), ch);
-            }
-            for (Level.TilePart p : parts) {
-                byte[] raw = readRaw(l, p.tile());
-                if (jpeg ? !decodeJpegRect(l, raw, p.sx(), p.sy(), p.w(), p.h(), image, p.dx(), p.dy())
-                        : !inflateRect(l, raw, tilePixels, p.sx(), p.sy(), p.w(), p.h(), image, p.dx(), p.dy())) {
-                    return null;
+            java.util.concurrent.atomic.AtomicBoolean unsupported = new java.util.concurrent.atomic.AtomicBoolean();
+            workers.run(rows.size(), i -> {
+                try (NativeImage tile = deflate ? codecs.image(lv.tileWidth(), lv.tileHeight(), ch) : null) {
+                    for (Level.TilePart p : rows.get(i)) {
+                        if (unsupported.get()) {
+                            return;
+                        }
+                        byte[] raw = readRaw(l, p.tile());
+                        boolean decoded = jpeg ? decodeJpegRect(turbo, l, raw, p, image)
+                                : inflateRect(l, raw, tile, p, image);
+                        if (!decoded) {
+                            unsupported.set(true);
+                        }
+                    }
                 }
+            });
+            if (unsupported.get()) {
+                return null;
             }
             done = true;
             return image;
-        } finally {
-            if (tilePixels != null) {
-                tilePixels.close();
+        } catch (Workers.ChunkException e) {
+            if (e.getCause() instanceof ImageException ie) {
+                throw ie;
             }
-            if (!done && image != null) {
+            throw e;
+        } finally {
+            if (!done) {
                 image.close();
             }
         }
     }
 
-    private static boolean decodeJpegRect(LevelData l, byte[] raw, int sx, int sy, int w, int h, NativeImage dst,
-            int dx, int dy) throws ImageException {
+    /** The parts of a cover grouped by tile row (a cover lists them row by row). */
+    private static List<List<Level.TilePart>> tileRows(List<Level.TilePart> parts) {
+        List<List<Level.TilePart>> rows = new ArrayList<>();
+        List<Level.TilePart> row = null;
+        for (Level.TilePart p : parts) {
+            if (row == null || row.get(0).dy() != p.dy()) {
+                row = new ArrayList<>();
+                rows.add(row);
+            }
+            row.add(p);
+        }
+        return rows;
+    }
+
+    private static boolean decodeJpegRect(TurboJpeg turbo, LevelData l, byte[] raw, Level.TilePart p,
+            NativeImage dst) throws ImageException {
         if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
             return false;
         }
         try {
-            return TurboJpeg.decodeRect(l.jpegPrefix, raw, l.level.tileWidth(), l.level.tileHeight(), sx, sy, w, h,
-                    dst, dx, dy);
+            return turbo.decodeRect(l.jpegPrefix, raw, l.level.tileWidth(), l.level.tileHeight(), p.sx(), p.sy(),
+                    p.w(), p.h(), dst, p.dx(), p.dy());
         } catch (IllegalArgumentException e) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
         }
     }
 
     /**
-     * A stored deflate tile inflated into native memory, and its rectangle (sx, sy, w, h) copied to
-     * (dx, dy) of {@code dst}. A horizontal predictor is undone on a pooled Java array between two
-     * bulk copies: on a direct buffer the same loop ran three times slower.
+     * A stored deflate tile inflated into native memory, and its part {@code p} copied to its place
+     * in {@code dst}. A horizontal predictor is undone on a pooled Java array between two bulk
+     * copies: on a direct buffer the same loop ran three times slower.
      */
-    private static boolean inflateRect(LevelData l, byte[] raw, NativeImage tile, int sx, int sy, int w, int h,
-            NativeImage dst, int dx, int dy) throws ImageException {
+    private boolean inflateRect(LevelData l, byte[] raw, NativeImage tile, Level.TilePart p, NativeImage dst)
+            throws ImageException {
         if (raw.length == 0) {
             return false;
         }
         try {
-            if (!Inflate.decompress(raw, tile)) {
+            if (!codecs.inflate().decompress(raw, tile)) {
                 return false;
             }
         } catch (DataFormatException e) {
@@ -995,35 +1019,32 @@ public final class TiffPyramidReader implements PyramidReader {
         }
         int pitch = tile.width * tile.channels;
         if (l.predictor != 2) {
-            tile.copyTo(sx, sy, w, h, dst, dx, dy);
+            tile.copyTo(p.sx(), p.sy(), p.w(), p.h(), dst, p.dx(), p.dy());
             return true;
         }
-        int bytes = tile.byteCount();
-        byte[] scratch = SCRATCH.poll();
-        if (scratch == null || scratch.length < bytes) {
-            scratch = new byte[bytes];
-        }
+        byte[] scratch = codecs.takeScratch(tile.byteCount());
         try {
-            int rows = sy + h;
+            int rows = p.sy() + p.h();
             tile.pixels().get(0, scratch, 0, rows * pitch);
             undoBytePredictor(scratch, tile.width, rows, tile.channels, pitch);
-            dst.copyRows(scratch, sy * pitch + sx * tile.channels, pitch, w * tile.channels, h, dx, dy);
+            dst.copyRows(scratch, p.sy() * pitch + p.sx() * tile.channels, pitch, p.w() * tile.channels, p.h(),
+                    p.dx(), p.dy());
         } finally {
-            SCRATCH.offer(scratch);
+            codecs.giveScratch(scratch);
         }
         return true;
     }
 
-    /** Tile-sized decode buffers for {@link #readRegion}, shared by all readers (a few per thread at most). */
-    private static final java.util.concurrent.ConcurrentLinkedQueue<byte[]> SCRATCH =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
     /** libjpeg-turbo's decode when it is installed and suits the stream, else null (ImageIO decodes). */
-    private static PixelBlock decodeWithTurboJpeg(byte[] stream, int channels, int outW, int outH)
-            throws ImageException {
+    private PixelBlock decodeWithTurboJpeg(LevelData l, byte[] stream, int outW, int outH) throws ImageException {
+        TurboJpeg turbo = codecs.turboJpeg();
+        if (turbo == null) {
+            return null;
+        }
+        int channels = l.samplesInTile;
         TurboJpeg.Decoded d;
         try {
-            d = TurboJpeg.decode(stream);
+            d = turbo.decode(stream, l.level.tileWidth(), l.level.tileHeight());
         } catch (IllegalArgumentException e) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
         }
@@ -1040,25 +1061,28 @@ public final class TiffPyramidReader implements PyramidReader {
                 outH));
     }
 
-    private static PixelBlock decodeJpeg(LevelData l, byte[] raw, int outW, int outH) throws ImageException {
+    private PixelBlock decodeJpeg(LevelData l, byte[] raw, int outW, int outH) throws ImageException {
         int channels = l.samplesInTile;
         if (raw.length == 0) {
             return PixelBlock.ofBytes(outW, outH, channels, new byte[outW * outH * channels]);
         }
         byte[] stream = jpegStream(l, raw);
-        PixelBlock fast = decodeWithTurboJpeg(stream, channels, outW, outH);
+        PixelBlock fast = decodeWithTurboJpeg(l, stream, outW, outH);
         if (fast != null) {
             return fast;
         }
-        ImageReader reader = JPEG_READERS.get();
+        ImageReader reader = codecs.takeJdkJpegReader();
+        boolean healthy = false;
         BufferedImage img;
         try (ByteArrayImageInputStream in = new ByteArrayImageInputStream(stream)) {
             reader.setInput(in, true, true);
             img = reader.read(0);
+            healthy = true;
         } catch (IOException | RuntimeException e) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile", e);
         } finally {
             reader.setInput(null);
+            codecs.giveJdkJpegReader(reader, healthy);
         }
         if (img.getWidth() < outW || img.getHeight() < outH) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: JPEG tile smaller than the tile");
@@ -1129,17 +1153,6 @@ public final class TiffPyramidReader implements PyramidReader {
             }
         }
         return PixelBlock.ofBytes(outW, outH, 3, out);
-    }
-
-    private static ImageReader newJpegReader() {
-        Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName("jpeg");
-        while (it.hasNext()) {
-            ImageReader r = it.next();
-            if (r.getClass().getName().equals(JDK_JPEG_READER)) {
-                return r;
-            }
-        }
-        throw new IllegalStateException("JDK JPEG reader not available");
     }
 
     @Override

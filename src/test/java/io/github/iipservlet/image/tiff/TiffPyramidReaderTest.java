@@ -13,10 +13,11 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
+import io.github.iipservlet.testsupport.TestCodecs;
 import io.github.iipservlet.testsupport.TestImages;
-import io.github.iipservlet.testsupport.TiffWriter;
 import io.github.iipservlet.testsupport.TiffWriter.Compression;
 import io.github.iipservlet.testsupport.TiffWriter.Photometric;
+import io.github.iipservlet.testsupport.TiffWriter;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteOrder;
@@ -88,7 +89,7 @@ class TiffPyramidReaderTest {
         TiffWriter.Written w = TiffWriter.builder().size(1000, 700).tile(256, 256).channels(3)
                 .compression(compression).predictor(predictor).bigTiff(bigTiff).subIfds(subIfds).levels(0)
                 .pixels(TestImages::rgb).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(3, r.info().channels);
             assertEquals(ColourSpace.SRGB, r.info().colourSpace);
             assertEquals(3, r.info().levels.size()); // 1000x700, 500x350, 250x175
@@ -107,7 +108,7 @@ class TiffPyramidReaderTest {
                 .compression(compression).predictor(predictor)
                 .byteOrder("BIG_ENDIAN".equals(order) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN).levels(2)
                 .pixels(TestImages::grey16).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             ImageInfo info = r.info();
             assertEquals(16, info.bitsPerSample);
             assertEquals(ColourSpace.GREYSCALE, info.colourSpace);
@@ -126,7 +127,7 @@ class TiffPyramidReaderTest {
                 .sampleType(SampleType.FLOAT).compression(compression).predictor(predictor)
                 .byteOrder("BIG_ENDIAN".equals(order) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN)
                 .pixels(TestImages::elevation).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(SampleType.FLOAT, r.info().sampleType);
             assertEquals(1.0, r.info().maxValue(0));
             assertTrue(r.readTile(0, 0).data instanceof float[]);
@@ -140,7 +141,7 @@ class TiffPyramidReaderTest {
         TiffWriter.Written w = TiffWriter.builder().size(200, 100).tile(64, 64).channels(1).bits(32)
                 .compression(Compression.DEFLATE).predictor(2).levels(1)
                 .pixels((x, y, c) -> x * 100000.0 + y * 7).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(4294967295.0, r.info().maxValue(0));
             assertTrue(r.readTile(0, 0).data instanceof int[]);
             assertAllTiles(w, r, 0);
@@ -153,7 +154,7 @@ class TiffPyramidReaderTest {
         TiffWriter.Written w = TiffWriter.builder().size(700, 300).tile(256, 128).channels(3)
                 .photometric(Photometric.CIELAB).compression(Compression.NONE).levels(2)
                 .pixels(TestImages::rgb).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(ColourSpace.CIELAB, r.info().colourSpace);
             assertEquals(new Level(700, 300, 256, 128), r.info().levels.get(0));
             PixelBlock edge = r.readTile(0, 8); // last column, last row
@@ -168,7 +169,7 @@ class TiffPyramidReaderTest {
         Path f = dir.resolve("bw.tif");
         TiffWriter.builder().size(100, 50).tile(64, 64).channels(1).bits(1).photometric(Photometric.MINISWHITE)
                 .pixels((x, y, c) -> (x + y) % 2).levels(1).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(ColourSpace.BINARY, r.info().colourSpace);
             PixelBlock b = r.readTile(0, 1);
             assertEquals(36, b.width);
@@ -190,7 +191,7 @@ class TiffPyramidReaderTest {
         TiffWriter.Written w = TiffWriter.builder().size(1000, 700).tile(256, 256).channels(channels)
                 .photometric(photometric).compression(Compression.JPEG).subIfds(subIfds).levels(0)
                 .pixels(channels == 1 ? TestImages::grey : TestImages::rgb).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertEquals(channels, r.info().channels);
             assertAllTiles(w, r, photometric == Photometric.YCBCR_JPEG ? 3.0 : 1.5);
             Level lv = r.info().levels.get(0);
@@ -225,7 +226,7 @@ class TiffPyramidReaderTest {
         Path f = dir.resolve("fit.tif");
         TiffWriter.builder().size(512, 256).tile(256, 256).compression(Compression.JPEG)
                 .photometric(Photometric.RGB).levels(1).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             assertNotNull(r.readJpegTile(0, 0));
             assertNotNull(r.readJpegTile(0, 1));
         }
@@ -241,7 +242,7 @@ class TiffPyramidReaderTest {
                 .tag("DocumentName", "Title").tag("DateTime", "2024:01:02 03:04:05")
                 .resolution(28.34, 28.34, 3).stonits(1234.5678).iccProfile(icc)
                 .minMax(new double[] {1, 2, 3}, new double[] {200, 210, 220}).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             ImageInfo info = r.info();
             assertEquals("tiff", info.format);
             assertEquals("Jane Doe", info.metadata.get("creator"));
@@ -262,7 +263,7 @@ class TiffPyramidReaderTest {
         }
         Path plain = dir.resolve("p.tif");
         TiffWriter.builder().size(100, 100).tile(64, 64).channels(1).levels(1).write(plain);
-        try (TiffPyramidReader r = TiffPyramidReader.open(plain)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(plain, TestCodecs.SHARED)) {
             assertTrue(r.info().metadata.isEmpty());
             assertNull(r.info().iccProfile);
             assertEquals(0, r.info().dpiX);
@@ -285,7 +286,7 @@ class TiffPyramidReaderTest {
     void errors() throws Exception {
         Path f = dir.resolve("e.tif");
         TiffWriter.builder().size(300, 200).tile(128, 128).compression(Compression.DEFLATE).levels(2).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             ImageException e = assertThrows(ImageException.class, () -> r.readTile(0, 6));
             assertEquals(ImageException.Kind.NOT_FOUND, e.kind());
             assertEquals("Asked for non-existent tile: 6", e.getMessage());
@@ -299,7 +300,7 @@ class TiffPyramidReaderTest {
 
         Path untiled = dir.resolve("u.tif");
         TiffWriter.builder().size(100, 80).tiled(false).write(untiled);
-        ImageException e = assertThrows(ImageException.class, () -> TiffPyramidReader.open(untiled));
+        ImageException e = assertThrows(ImageException.class, () -> TiffPyramidReader.open(untiled, TestCodecs.SHARED));
         assertEquals(ImageException.Kind.UNSUPPORTED, e.kind());
         assertEquals("Image is not tiled", e.getMessage());
 
@@ -307,7 +308,7 @@ class TiffPyramidReaderTest {
         byte[] all = Files.readAllBytes(f);
         Path truncated = dir.resolve("t.tif");
         Files.write(truncated, java.util.Arrays.copyOf(all, all.length / 2));
-        assertThrows(ImageException.class, () -> TiffPyramidReader.open(truncated));
+        assertThrows(ImageException.class, () -> TiffPyramidReader.open(truncated, TestCodecs.SHARED));
 
         // Corrupt tile data: keep the structure, overwrite the tile bytes.
         byte[] bad = all.clone();
@@ -316,19 +317,19 @@ class TiffPyramidReaderTest {
         }
         Path corrupt = dir.resolve("c.tif");
         Files.write(corrupt, bad);
-        try (TiffPyramidReader r = TiffPyramidReader.open(corrupt)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(corrupt, TestCodecs.SHARED)) {
             assertEquals(ImageException.Kind.CORRUPT, assertThrows(ImageException.class, () -> r.readTile(0, 0)).kind());
         }
 
         Path empty = dir.resolve("empty.tif");
         Files.write(empty, new byte[] {'I', 'I'});
-        assertThrows(ImageException.class, () -> TiffPyramidReader.open(empty));
+        assertThrows(ImageException.class, () -> TiffPyramidReader.open(empty, TestCodecs.SHARED));
         Path missing = dir.resolve("missing.tif");
         assertEquals(ImageException.Kind.NOT_FOUND,
-                assertThrows(ImageException.class, () -> TiffPyramidReader.open(missing)).kind());
+                assertThrows(ImageException.class, () -> TiffPyramidReader.open(missing, TestCodecs.SHARED)).kind());
         Path png = dir.resolve("x.png");
         Files.write(png, new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
-        ImageException notTiff = assertThrows(ImageException.class, () -> TiffPyramidReader.open(png));
+        ImageException notTiff = assertThrows(ImageException.class, () -> TiffPyramidReader.open(png, TestCodecs.SHARED));
         assertTrue(!notTiff.getMessage().contains(dir.toString()));
     }
 
@@ -337,7 +338,7 @@ class TiffPyramidReaderTest {
         // The file shrinks after it was opened: tile reads past the end fail cleanly.
         Path f = dir.resolve("tt.tif");
         TiffWriter.builder().size(300, 200).tile(128, 128).compression(Compression.NONE).levels(1).write(f);
-        try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
             try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
                 ch.truncate(100);
             }
@@ -354,7 +355,7 @@ class TiffPyramidReaderTest {
         TiffWriter.builder().size(1200, 900).tile(128, 128).compression(Compression.DEFLATE).predictor(2).levels(0)
                 .write(deflate);
         for (Path f : List.of(jpeg, deflate)) {
-            try (TiffPyramidReader r = TiffPyramidReader.open(f)) {
+            try (TiffPyramidReader r = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
                 List<int[]> jobs = new ArrayList<>();
                 Random rnd = new Random(42);
                 for (int i = 0; i < 400; i++) {

@@ -12,8 +12,9 @@ import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.StackItem;
-import io.github.iipservlet.testsupport.TiffWriter;
+import io.github.iipservlet.testsupport.TestCodecs;
 import io.github.iipservlet.testsupport.TiffWriter.Compression;
+import io.github.iipservlet.testsupport.TiffWriter;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
@@ -64,7 +65,7 @@ class TiffStacksAndPalettesTest {
         }
         pages[1].stonits(0.5);
         List<TiffWriter.Written> written = TiffWriter.writeStack(dir.resolve("stack.tif"), pages);
-        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("stack.tif"))) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("stack.tif"), TestCodecs.SHARED)) {
             assertEquals(List.of(new StackItem("450", 1), new StackItem("550", 0.5), new StackItem("650", 1)),
                     r.stack());
             assertSame(r, r.page(0));
@@ -89,7 +90,7 @@ class TiffStacksAndPalettesTest {
     void plainMultiPageTiffIsAStackOfSingleLevels() throws Exception {
         List<TiffWriter.Written> written = TiffWriter.writeStack(dir.resolve("pages.tif"),
                 pageBuilder(0, 300, 200).levels(1), pageBuilder(1, 300, 200).levels(1));
-        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("pages.tif"))) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("pages.tif"), TestCodecs.SHARED)) {
             assertEquals(2, r.stack().size());
             assertEquals("", r.stack().get(0).name());
             assertEquals(1, r.info().resolutionCount());
@@ -103,7 +104,7 @@ class TiffStacksAndPalettesTest {
     void pyramidsAreNotStacks() throws Exception {
         // Reduced levels as further top-level IFDs (NewSubfileType 1) are one image's levels.
         pageBuilder(0, 600, 400).write(dir.resolve("pyramid.tif"));
-        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("pyramid.tif"))) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("pyramid.tif"), TestCodecs.SHARED)) {
             assertTrue(r.stack().isEmpty());
             assertEquals(4, r.info().resolutionCount());
             assertSame(r, r.page(0));
@@ -131,7 +132,7 @@ class TiffStacksAndPalettesTest {
         TiffWriter.Written w = TiffWriter.builder().size(203, 150).tile(64, 64).bits(bits).palette(map)
                 .compression(compression).predictor(predictor).levels(1)
                 .pixels((x, y, c) -> (x / 5 + y / 7) % n).write(dir.resolve("palette.tif"));
-        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("palette.tif"))) {
+        try (TiffPyramidReader r = TiffPyramidReader.open(dir.resolve("palette.tif"), TestCodecs.SHARED)) {
             ImageInfo info = r.info();
             assertEquals(3, info.channels);
             assertEquals(8, info.bitsPerSample);

@@ -1,4 +1,4 @@
-package io.github.iipservlet.process;
+package io.github.iipservlet.parallel;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -92,17 +92,21 @@ public final class Workers implements AutoCloseable {
             }
         }
         worker.run();
-        // Only chunks a helper has claimed and not finished remain.
+        // Only chunks a helper has claimed and not finished remain. Waited for even when this
+        // thread is interrupted: they may still write into memory the caller frees on return.
+        boolean interrupted = false;
         synchronized (done) {
             while (done.get() < count) {
                 try {
                     done.wait();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    interrupted = true;
                     failure.compareAndSet(null, e);
-                    break;
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         Throwable t = failure.get();
         if (t instanceof RuntimeException r) {
