@@ -6,12 +6,21 @@ import java.util.List;
 /** One resolution of a pyramid: its size and its tile grid. */
 public record Level(int width, int height, int tileWidth, int tileHeight) {
 
+    /** Only levels whose tiles can be counted: a damaged size must not overflow later arithmetic. */
+    public Level {
+        if (width < 1 || height < 1 || tileWidth < 1 || tileHeight < 1 || (width + (long) tileWidth - 1) / tileWidth
+                * ((height + (long) tileHeight - 1) / tileHeight) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("level of " + width + "x" + height + " in tiles of " + tileWidth + "x"
+                    + tileHeight);
+        }
+    }
+
     public int tilesAcross() {
-        return (width + tileWidth - 1) / tileWidth;
+        return (int) ((width + (long) tileWidth - 1) / tileWidth);
     }
 
     public int tilesDown() {
-        return (height + tileHeight - 1) / tileHeight;
+        return (int) ((height + (long) tileHeight - 1) / tileHeight);
     }
 
     public int tileCount() {

@@ -12,8 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * The request flow DeepZoom and Zoomify share: an image path followed by either a descriptor
@@ -22,7 +20,6 @@ import org.apache.logging.log4j.Logger;
  * split and what their descriptor and tiles are.
  */
 public abstract class TileProtocolServlet extends HttpServlet {
-    private static final Logger LOG = LogManager.getLogger(TileProtocolServlet.class);
 
     /** What a request asks for: the image (still percent-encoded) and a tile, or null for the descriptor. */
     public record Target(String identifier, String tile) {
@@ -71,11 +68,8 @@ public abstract class TileProtocolServlet extends HttpServlet {
             }
             HttpReplies.content(response, OutputFormat.JPEG.mimeType, services.renderer().render(view, image),
                     info.lastModified);
-        } catch (ImageException e) {
-            HttpReplies.notFound(response, e.replyText());
-        } catch (OutOfMemoryError e) {
-            LOG.error("out of memory for {} request '{}' ({}): give the JVM more heap (-Xmx)", command(), argument, e.getMessage());
-            HttpReplies.notEnoughMemory(response);
+        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            ErrorReplies.send(response, e, command() + " request '" + argument + "'");
         }
     }
 }

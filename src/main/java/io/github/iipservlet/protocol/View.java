@@ -25,6 +25,24 @@ import io.github.iipservlet.process.Processing;
 public record View(String image, int level, int tile, int x, int y, int width, int height, int outWidth,
         int outHeight, Processing processing, OutputFormat format, int quality, int layers) {
 
+    /**
+     * Refuses a view no image can have, so a protocol's arithmetic slip (an overflow, a negative
+     * size) is caught here as the bug it is, not deep in the renderer. Whether the level, tile or
+     * region exists in the image is the reader's to say.
+     */
+    public View {
+        if (image == null || processing == null || format == null || level < 0 || tile < -1 || layers < -1) {
+            throw new IllegalArgumentException("impossible view: " + image + " level " + level + " tile " + tile);
+        }
+        boolean region = tile < 0;
+        if (region ? x < 0 || y < 0 || width < 1 || height < 1 || outWidth < 1 || outHeight < 1
+                || (long) x + width > Integer.MAX_VALUE || (long) y + height > Integer.MAX_VALUE
+                : (x | y | width | height | outWidth | outHeight) != 0) {
+            throw new IllegalArgumentException("impossible view: " + x + "," + y + " " + width + "x" + height
+                    + " to " + outWidth + "x" + outHeight + (region ? "" : " for tile " + tile));
+        }
+    }
+
     public static View tile(String image, int level, int tile, Processing processing, OutputFormat format,
             int quality) {
         return new View(image, level, tile, 0, 0, 0, 0, 0, 0, processing, format, quality, 0);

@@ -103,20 +103,33 @@ public final class ViewRenderer {
         return image.reader().withLayers(layerValue(maxLayers, view.layers()));
     }
 
-    /** The encoded view, from the store or rendered now. */
-    public byte[] render(View view, OpenImage image) throws ImageException {
+    /**
+     * The encoded view, from the store or rendered now.
+     *
+     * @throws TooLargeToRender when the render would need more memory than the whole budget
+     */
+    public byte[] render(View view, OpenImage image) throws ImageException, TooLargeToRender {
         String key = view.key();
         byte[] bytes = watermark == null ? store.get(key) : null;
         if (bytes != null) {
             return bytes;
         }
+        ImageInfo info = image.info();
+        if (view.level() >= info.resolutionCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution");
+        }
+        long kib = (estimatedBytes(view, info, workers.threads()) + 1023) >> 10;
+        if (kib > budgetKib) {
+            throw new TooLargeToRender("Too large to render here: this request needs about " + (kib >> 10)
+                    + " MB of memory, and this server lets renders hold " + (budgetKib >> 10)
+                    + " MB at once; ask for a smaller region or size");
+        }
         renders.increment();
-        int reserved = (int) Math.min(budgetKib, pixelKib(view, image.info()));
-        pixelBudget.acquireUninterruptibly(reserved);
+        pixelBudget.acquireUninterruptibly((int) kib);
         try {
             bytes = view.isTile() ? renderTile(view, image) : renderRegion(view, image);
         } finally {
-            pixelBudget.release(reserved);
+            pixelBudget.release((int) kib);
         }
         if (watermark == null) {
             store.put(key, bytes);
@@ -125,28 +138,42 @@ public final class ViewRenderer {
     }
 
     /**
-     * Estimated pixel memory of a render, in KiB: the raw samples being processed (a whole tile,
-     * or a band of tile rows per thread of a large region), the 8-bit frame, float frames of
-     * neighbourhood steps, and the resized output with one working copy.
+     * The most memory a render holds at once, in bytes, from the view alone. Beside the 8-bit frame
+     * of the source pixels, either what making it takes (the raw samples being decoded: a whole
+     * tile, or a band of tile rows per thread of a large region; the float frames of convolution
+     * and height-field hill-shading, on at least three channels) or what follows it (four
+     * output-sized arrays: the resized output, one processing copy such as a rotation or the
+     * watermark, and the encoder's stream and result), whichever is larger. Generous rather than
+     * short, so that a render the budget admits completes.
      */
-    private long pixelKib(View view, ImageInfo info) {
-        int bytesPerSample = Math.max(1, info.bitsPerSample / 8);
+    static long estimatedBytes(View view, ImageInfo info, int threads) {
+        Level level = info.levels.get(view.level());
+        long bytesPerSample = Math.max(1, info.bitsPerSample / 8);
         long ch = info.channels;
-        if (view.isTile()) {
-            Level level = info.levels.get(view.level());
-            long pixels = (long) level.tileWidth() * level.tileHeight();
-            return pixels * ch * (bytesPerSample + 4 + 2) >> 10;
-        }
-        long frame = (long) view.width() * view.height();
-        long raw = frame;
-        if (frame >= Pipeline.PARALLEL_PIXELS) {
-            int th = info.levels.get(view.level()).tileHeight();
-            raw = Math.min(frame, (long) view.width() * th * workers.threads());
-        }
+        long work = Math.max(ch, 3);
         Processing p = view.processing();
-        long floats = p.kernel() != null || p.shade() != null ? frame * 4 * 2 : 0;
-        long output = (long) view.outWidth() * view.outHeight();
-        return (raw * ch * bytesPerSample + frame * ch + floats * ch + 2 * output * ch) >> 10;
+        boolean floats = info.colourSpace == ColourSpace.CIELAB || info.bitsPerSample > 8 || !p.isIdentity();
+        long frame;
+        long raw;
+        long out;
+        if (view.isTile()) {
+            frame = (long) level.tileWidth() * level.tileHeight();
+            raw = frame;
+            out = frame;
+        } else {
+            frame = (long) view.width() * view.height();
+            raw = frame >= Pipeline.PARALLEL_PIXELS
+                    ? Math.min(frame, (long) view.width() * level.tileHeight() * (threads + 1)) : frame;
+            out = (long) view.outWidth() * view.outHeight();
+        }
+        long making = floats || bytesPerSample > 1 ? raw * ch * bytesPerSample : 0;
+        if (p.shade() != null && ch < 3) {
+            making += frame * 4;
+        }
+        if (p.kernel() != null) {
+            making += frame * 4 * work;
+        }
+        return frame * ch + Math.max(making, 4 * out * work);
     }
 
     private byte[] renderTile(View view, OpenImage image) throws ImageException {

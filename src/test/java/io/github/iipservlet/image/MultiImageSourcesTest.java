@@ -357,13 +357,20 @@ class MultiImageSourcesTest {
                 get("FIF=float.tif&PFL=1:3,4").text());
     }
 
+    /** Errors with a real status (iipsrv answers them with its banner page and a 200). */
     @Test
     void profileErrors() throws Exception {
-        for (String q : new String[] {"FIF=bands&PFL=9:0,0", "FIF=bands&PFL=-1:0,0", "FIF=bands&PFL=1:300,0",
-            "FIF=bands&PFL=1:0,200", "FIF=bands&PFL=1:0,0-301,0", "FIF=bands&PFL=1"}) {
+        for (String q : new String[] {"FIF=bands&PFL=9:0,0", "FIF=bands&PFL=-1:0,0"}) {
             Http.Reply r = get(q);
-            assertEquals(200, r.status(), q);
-            assertEquals("text/html", r.contentType(), q);
+            assertEquals(404, r.status(), q);
+            assertEquals("Asked for non-existent resolution: " + q.substring(q.indexOf('=', 9) + 1, q.indexOf(':')),
+                    r.text(), q);
+        }
+        for (String q : new String[] {"FIF=bands&PFL=1:300,0", "FIF=bands&PFL=1:0,200", "FIF=bands&PFL=1:0,0-301,0",
+            "FIF=bands&PFL=1"}) {
+            Http.Reply r = get(q);
+            assertEquals(400, r.status(), q);
+            assertTrue(r.contentType().startsWith("text/plain"), q);
         }
         assertEquals("Error/4:1 3 ", lines(get("PFL=1:0,0"))[2]);
     }

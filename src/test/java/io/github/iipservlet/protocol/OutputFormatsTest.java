@@ -478,7 +478,7 @@ class OutputFormatsTest {
         assertEquals(400, iiif.status());
         assertEquals("IIIF: webp output is at most 16383 pixels wide and high", iiif.text());
         Http.Reply cvt = Http.get(strict.iipUrl() + "?FIF=test.tif&WID=17000&CVT=webp");
-        assertEquals(200, cvt.status());
-        assertEquals("text/html", cvt.contentType());
+        assertEquals(400, cvt.status());
+        assertEquals("webp output larger than 16383 pixels", cvt.text());
     }
 }

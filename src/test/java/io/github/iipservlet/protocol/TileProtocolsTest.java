@@ -124,6 +124,28 @@ class TileProtocolsTest {
         assertEquals(404, Http.get(iip + "DeepZoom=nothere.tif.dzi").status());
     }
 
+    /**
+     * Columns and rows whose pixel position overflows an int (8388608 x 256 = 2^31) are tiles that
+     * do not exist, in both forms: they reached the renderer as a negative width (a 500 naming an
+     * exception class).
+     */
+    @Test
+    void overflowingTilePositionsAre404() throws Exception {
+        for (String tile : new String[] {"0/8388608_0.jpg", "0/0_8388608.jpg", "10/16777216_0.jpg",
+            "10/2147483647_2147483647.jpg", "10/4294967296_0.jpg"}) {
+            for (String url : new String[] {iip + "DeepZoom=test.tif_files/" + tile,
+                server.baseUrl() + "/deepzoom/test.tif_files/" + tile}) {
+                Http.Reply r = Http.get(url);
+                assertEquals(404, r.status(), url + ": " + r.text());
+                assertFalse(r.text().contains("Exception"), url);
+            }
+        }
+        for (String tile : new String[] {"0-8388608-0.jpg", "0-0-2147483647.jpg", "99-0-0.jpg", "-1-0-0.jpg"}) {
+            Http.Reply r = Http.get(server.baseUrl() + "/zoomify/test.tif/TileGroup0/" + tile);
+            assertEquals(404, r.status(), tile + ": " + r.text());
+        }
+    }
+
     @Test
     void pathFormsRefuseTraversal() throws Exception {
         for (String path : new String[] {"/deepzoom/..%2Fsecret.tif.dzi", "/deepzoom/../secret.tif.dzi",

@@ -2,6 +2,8 @@ package io.github.iipservlet.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.encode.Encoders;
@@ -27,35 +29,68 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ViewRendererTest {
 
+    /** Renders that each fit the budget, but not two at once, wait for each other and all finish. */
     @Test
     @Timeout(60)
-    void rendersLargerThanThePixelBudgetRunOneAtATimeAndAllFinish(@TempDir Path dir) throws Exception {
+    void rendersThatFitTheBudgetOneAtATimeWaitAndAllFinish(@TempDir Path dir) throws Exception {
         TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
-        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10, new ImageFormats(null, TestCodecs.SHARED)::open);
-        // 1 MiB of budget; each render below needs about 4 MiB (1000x700 RGB decoded, 900x630 out).
-        ViewRenderer renderer = new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""), true,
-                true, 75, 1 << 20, Workers.SERIAL, null, 0);
-        ExecutorService pool = Executors.newFixedThreadPool(6);
-        try {
-            List<Future<byte[]>> results = new ArrayList<>();
-            for (int i = 0; i < 12; i++) {
-                int q = 80 + i % 2;
-                results.add(pool.submit(() -> {
-                    try (OpenImage img = store.open("a.tif")) {
-                        return renderer.render(View.region(img.cacheIdentity(), 0, 0, 0, 1000, 700, 900, 630,
-                                Processing.NONE, OutputFormat.JPEG, q), img);
-                    }
-                }));
+        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10,
+                new ImageFormats(null, TestCodecs.SHARED)::open);
+        View first;
+        try (OpenImage img = store.open("a.tif")) {
+            first = region(img, 80);
+            long one = ViewRenderer.estimatedBytes(first, img.info(), 1);
+            // Room for one render and a half.
+            ViewRenderer renderer = renderer(one * 3 / 2);
+            assertEquals(1, store.size());
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<byte[]>> results = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    int q = 80 + i % 2;
+                    results.add(pool.submit(() -> {
+                        try (OpenImage image = store.open("a.tif")) {
+                            return renderer.render(region(image, q), image);
+                        }
+                    }));
+                }
+                for (int i = 2; i < results.size(); i++) {
+                    assertArrayEquals(results.get(i % 2).get(30, TimeUnit.SECONDS), results.get(i).get(30,
+                            TimeUnit.SECONDS));
+                }
+            } finally {
+                pool.shutdownNow();
             }
-            for (int i = 2; i < results.size(); i++) {
-                assertArrayEquals(results.get(i % 2).get(30, TimeUnit.SECONDS), results.get(i).get(30,
-                        TimeUnit.SECONDS));
-            }
-        } finally {
-            pool.shutdownNow();
         }
-        assertEquals(1, store.size());
+    }
+
+    /** A render larger than the whole budget is refused before it starts, not run until the heap runs out. */
+    @Test
+    void aRenderLargerThanTheWholeBudgetIsRefused(@TempDir Path dir) throws Exception {
+        TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE)
+                .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
+        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10,
+                new ImageFormats(null, TestCodecs.SHARED)::open);
+        try (OpenImage img = store.open("a.tif")) {
+            View view = region(img, 80);
+            long need = ViewRenderer.estimatedBytes(view, img.info(), 1);
+            ViewRenderer renderer = renderer(need - (2 << 20));
+            TooLargeToRender e = assertThrows(TooLargeToRender.class, () -> renderer.render(view, img));
+            assertTrue(e.getMessage().startsWith("Too large to render here"), e.getMessage());
+            assertEquals(0, renderer.renders());
+            assertTrue(renderer(need + (1 << 20)).render(view, img).length > 0);
+        }
+    }
+
+    private static View region(OpenImage img, int quality) {
+        return View.region(img.cacheIdentity(), 0, 0, 0, 1000, 700, 900, 630, Processing.NONE, OutputFormat.JPEG,
+                quality);
+    }
+
+    private static ViewRenderer renderer(long budgetBytes) {
+        return new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""), true, true, 75,
+                budgetBytes, Workers.SERIAL, null, 0);
     }
 
     /** iipsrv's View::getLayers (spec 3.9): MAX_LAYERS against LYR. */

@@ -65,8 +65,12 @@ public final class Jp2PyramidReader implements PyramidReader {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
         }
         List<Level> levels = new ArrayList<>();
-        for (int r = 0; r < header.resolutions; r++) {
-            levels.add(new Level(header.levelWidth(r), header.levelHeight(r), TILE_SIZE, TILE_SIZE));
+        try {
+            for (int r = 0; r < header.resolutions; r++) {
+                levels.add(new Level(header.levelWidth(r), header.levelHeight(r), TILE_SIZE, TILE_SIZE));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported JPEG2000 image");
         }
         Level last = levels.get(levels.size() - 1);
         while (last.width() > TILE_SIZE || last.height() > TILE_SIZE) {

@@ -87,6 +87,13 @@ public final class TiffPyramidReader implements PyramidReader {
     private static final int STONITS = 33423;
     private static final int ICC_PROFILE = 34675;
 
+    /** Largest tile side read (TIFF allows 2^32 - 1; writers use up to a few thousand). */
+    private static final int MAX_TILE_SIDE = 65536;
+    /** Largest decoded tile, in bytes: a 4096x4096 RGBA 8-bit tile. */
+    private static final long MAX_TILE_BYTES = 64L << 20;
+    /** Most channels per pixel read (multispectral bands come as separate files, spec 9.5). */
+    private static final int MAX_CHANNELS = 64;
+
     // Photometric interpretations
     private static final int PHOTO_MINISWHITE = 0;
     private static final int PHOTO_MINISBLACK = 1;
@@ -120,9 +127,21 @@ public final class TiffPyramidReader implements PyramidReader {
         boolean passThroughAllowed;
         /** Palette images: RGB of each index, 3 bytes per entry; null otherwise. */
         byte[] palette;
+        /** Bytes of one decoded tile as stored (before unpacking). */
+        long tileBytes;
+
+        /**
+         * The most a stored tile may take: twice its decoded size and some, far beyond what any
+         * compression makes of real data, so a damaged byte count is refused before it is allocated.
+         */
+        long maxStoredBytes() {
+            return 2 * tileBytes + 65536;
+        }
     }
 
     private final FileChannel channel;
+    /** The file's size when it was opened: no tile reaches past it. */
+    private final long fileSize;
     /** The context's codecs: libjpeg-turbo and libdeflate handles, native buffers, scratch arrays. */
     private final NativeCodecs codecs;
     private final ImageInfo info;
@@ -149,8 +168,9 @@ public final class TiffPyramidReader implements PyramidReader {
     }
 
     private TiffPyramidReader(FileChannel channel, NativeCodecs codecs, Pyramid pyramid, boolean bigEndian,
-            Pages pages, boolean ownsChannel) {
+            Pages pages, boolean ownsChannel) throws IOException {
         this.channel = channel;
+        this.fileSize = channel.size();
         this.codecs = codecs;
         this.info = pyramid.info;
         this.levels = pyramid.levels;
@@ -221,7 +241,7 @@ public final class TiffPyramidReader implements PyramidReader {
      * </ul>
      */
     private static TiffPyramidReader build(FileChannel channel, NativeCodecs codecs, List<Directory> top,
-            boolean bigEndian, long lastModified) throws ImageException {
+            boolean bigEndian, long lastModified) throws ImageException, IOException {
         Directory ifd0 = top.get(0);
         if (!hasTiles(ifd0)) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image is not tiled");
@@ -314,6 +334,9 @@ public final class TiffPyramidReader implements PyramidReader {
         for (int i = 0; i < levels.length; i++) {
             // vips writes SampleFormat on the first directory only: the other levels inherit it (as iipsrv reads it once).
             levels[i] = parseLevel(dirs.get(i), intValue(dirs.get(0), SAMPLE_FORMAT, 1));
+            if (i > 0 && !fitsBelow(levels[i], levels[i - 1])) {
+                throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: inconsistent pyramid levels");
+            }
         }
         LevelData first = levels[0];
         int photometric = first.photometric;
@@ -380,24 +403,60 @@ public final class TiffPyramidReader implements PyramidReader {
         return new Pyramid(info, levels);
     }
 
+    /** A level can follow another in a pyramid: no larger, with the same kind of samples. */
+    private static boolean fitsBelow(LevelData l, LevelData above) {
+        return l.level.width() <= above.level.width() && l.level.height() <= above.level.height()
+                && l.outChannels == above.outChannels && l.bits == above.bits && l.sampleType == above.sampleType
+                && (l.palette == null) == (above.palette == null);
+    }
+
+    /**
+     * One level's layout, checked against what a file can hold and what we decode before anything
+     * is allocated from it: a damaged file is refused here, never by an exception at render time.
+     */
     private static LevelData parseLevel(Directory d, int defaultSampleFormat) throws ImageException {
         LevelData l = new LevelData();
-        int width = intValue(d, IMAGE_WIDTH, -1);
-        int height = intValue(d, IMAGE_LENGTH, -1);
-        int tw = intValue(d, TILE_WIDTH, -1);
-        int th = intValue(d, TILE_LENGTH, -1);
-        if (width <= 0 || height <= 0 || tw <= 0 || th <= 0) {
+        double width = number(d, IMAGE_WIDTH);
+        double height = number(d, IMAGE_LENGTH);
+        double tw = number(d, TILE_WIDTH);
+        double th = number(d, TILE_LENGTH);
+        if (!(width >= 1 && height >= 1 && tw >= 1 && th >= 1)) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad image or tile size");
         }
-        l.level = new Level(width, height, tw, th);
+        if (width > Integer.MAX_VALUE || height > Integer.MAX_VALUE || tw > MAX_TILE_SIDE || th > MAX_TILE_SIDE) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image or tile size");
+        }
+        try {
+            l.level = new Level((int) width, (int) height, (int) tw, (int) th);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image or tile size");
+        }
         l.compression = intValue(d, COMPRESSION, 1);
         l.predictor = intValue(d, PREDICTOR, 1);
         l.photometric = intValue(d, PHOTOMETRIC, PHOTO_MINISBLACK);
         int spp = intValue(d, SAMPLES_PER_PIXEL, 1);
         int planar = intValue(d, PLANAR_CONFIGURATION, 1);
-        l.samplesInTile = planar == 2 ? 1 : spp;
+        if (spp < 1 || planar != 1 && planar != 2) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad samples per pixel");
+        }
+        if (spp > MAX_CHANNELS || planar == 2 && spp > 1) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, planar == 2 ? "Unsupported TIFF layout: "
+                    + "separate colour planes" : "Unsupported number of channels: " + spp);
+        }
+        boolean colour = l.photometric == PHOTO_RGB || l.photometric == PHOTO_YCBCR || l.photometric == PHOTO_CIELAB;
+        if (colour && spp < 3) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: " + spp + " channels for colour");
+        }
+        l.samplesInTile = spp;
         l.outChannels = l.samplesInTile;
-        l.bits = intValue(d, BITS_PER_SAMPLE, 1);
+        double[] bits = numbers(value(d, BITS_PER_SAMPLE));
+        l.bits = bits.length == 0 ? 1 : (int) Math.min(Integer.MAX_VALUE, bits[0]);
+        for (double b : bits) {
+            if (b != l.bits) {
+                throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported TIFF layout: channels of "
+                        + "different bit depths");
+            }
+        }
         int sampleFormat = intValue(d, SAMPLE_FORMAT, defaultSampleFormat);
         l.sampleType = sampleFormat == 3 ? SampleType.FLOAT : sampleFormat == 2 ? SampleType.SIGNED_INT
                 : SampleType.UNSIGNED_INT;
@@ -410,6 +469,15 @@ public final class TiffPyramidReader implements PyramidReader {
         if (l.bits != 1 && l.bits != 8 && l.samplesInTile > 1 && l.bits < 8) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported bits per sample: " + l.bits);
         }
+        if (l.predictor == 2 && l.bits != 8 && l.bits != 16 && l.bits != 32 || l.predictor < 1 || l.predictor > 3) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported TIFF predictor: " + l.predictor);
+        }
+        long rowBytes = ((long) l.level.tileWidth() * spp * l.bits + 7) / 8;
+        l.tileBytes = rowBytes * l.level.tileHeight();
+        if (l.tileBytes > MAX_TILE_BYTES) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported TIFF layout: tiles of "
+                    + (l.tileBytes >> 20) + " MB");
+        }
         if (l.photometric == PHOTO_PALETTE) {
             l.palette = palette(d, l);
             l.outChannels = 3;
@@ -421,7 +489,7 @@ public final class TiffPyramidReader implements PyramidReader {
         }
         l.offsets = longs(value(d, TILE_OFFSETS));
         l.byteCounts = longs(value(d, TILE_BYTE_COUNTS));
-        int needed = l.level.tileCount();
+        long needed = (long) l.level.tilesAcross() * l.level.tilesDown();
         if (l.offsets.length < needed || l.byteCounts.length < needed) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: missing tile offsets");
         }
@@ -572,7 +640,8 @@ public final class TiffPyramidReader implements PyramidReader {
     private byte[] readRaw(LevelData l, int tile) throws ImageException {
         long offset = l.offsets[tile];
         long count = l.byteCounts[tile];
-        if (count < 0 || count > Integer.MAX_VALUE - 16 || offset < 0) {
+        // Checked before anything is allocated: a damaged count claimed hundreds of MB.
+        if (count < 0 || offset < 0 || count > fileSize - offset || count > l.maxStoredBytes()) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad tile byte count");
         }
         byte[] buf = new byte[(int) count];
@@ -1035,6 +1104,37 @@ public final class TiffPyramidReader implements PyramidReader {
         return true;
     }
 
+    /**
+     * Refuses a JPEG stream whose frame header (SOF) is missing or larger than a tile before the
+     * JDK's decoder sees it: that decoder allocates the whole frame the header claims (a damaged
+     * header claimed 65535x65535). libjpeg-turbo's path checks the size it reads itself.
+     */
+    static void checkJpegFrame(byte[] stream, int maxWidth, int maxHeight) throws ImageException {
+        int i = 2;
+        while (i + 4 <= stream.length && (stream[i] & 0xff) == 0xFF) {
+            int marker = stream[i + 1] & 0xff;
+            if (marker == 0xFF) {
+                i++; // fill byte before a marker
+                continue;
+            }
+            int length = (stream[i + 2] & 0xff) << 8 | stream[i + 3] & 0xff;
+            boolean frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            if (frame && i + 9 <= stream.length) {
+                int height = (stream[i + 5] & 0xff) << 8 | stream[i + 6] & 0xff;
+                int width = (stream[i + 7] & 0xff) << 8 | stream[i + 8] & 0xff;
+                if (width < 1 || height < 1 || width > maxWidth || height > maxHeight) {
+                    break;
+                }
+                return;
+            }
+            if (marker == 0xDA || length < 2) {
+                break;
+            }
+            i += 2 + length;
+        }
+        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile");
+    }
+
     /** libjpeg-turbo's decode when it is installed and suits the stream, else null (ImageIO decodes). */
     private PixelBlock decodeWithTurboJpeg(LevelData l, byte[] stream, int outW, int outH) throws ImageException {
         TurboJpeg turbo = codecs.turboJpeg();
@@ -1071,6 +1171,7 @@ public final class TiffPyramidReader implements PyramidReader {
         if (fast != null) {
             return fast;
         }
+        checkJpegFrame(stream, l.level.tileWidth(), l.level.tileHeight());
         ImageReader reader = codecs.takeJdkJpegReader();
         boolean healthy = false;
         BufferedImage img;
@@ -1200,6 +1301,12 @@ public final class TiffPyramidReader implements PyramidReader {
     private static Object value(Directory d, int tag) {
         Entry e = d.getEntryById(tag);
         return e == null ? null : e.getValue();
+    }
+
+    /** The first value of a numeric tag, or NaN when absent or not a number. */
+    private static double number(Directory d, int tag) {
+        double[] v = numbers(value(d, tag));
+        return v.length == 0 ? Double.NaN : v[0];
     }
 
     private static int intValue(Directory d, int tag, int dflt) {

@@ -60,21 +60,25 @@ public final class DeepZoomServlet extends TileProtocolServlet {
         }
         ImageInfo info = image.info();
         int maxLevel = maxLevel(info.width(), info.height());
-        int dzLevel = CNumbers.atoi(levelText);
-        int col = CNumbers.atoi(colText);
-        int row = CNumbers.atoi(rowText);
-        if (dzLevel < 0 || dzLevel > maxLevel || col < 0 || row < 0) {
+        long dzLevel = CNumbers.atol(levelText);
+        long col = CNumbers.atol(colText);
+        long row = CNumbers.atol(rowText);
+        if (dzLevel < 0 || dzLevel > maxLevel || col < 0 || row < 0 || col > Integer.MAX_VALUE
+                || row > Integer.MAX_VALUE) {
             return null;
         }
-        int shift = maxLevel - dzLevel;
+        int shift = maxLevel - (int) dzLevel;
         int levelW = halve(info.width(), shift);
         int levelH = halve(info.height(), shift);
         int tileSize = info.levels.get(0).tileWidth();
-        int x = col * tileSize;
-        int y = row * tileSize;
-        if (x >= levelW || y >= levelH) {
+        // In long: a column such as 8388608 times the tile size overflows an int.
+        long left = col * tileSize;
+        long top = row * tileSize;
+        if (left >= levelW || top >= levelH) {
             return null;
         }
+        int x = (int) left;
+        int y = (int) top;
         int w = Math.min(tileSize, levelW - x);
         int h = Math.min(tileSize, levelH - y);
         // The smallest pyramid level at least as large as this DeepZoom level.
@@ -89,8 +93,8 @@ public final class DeepZoomServlet extends TileProtocolServlet {
         Level level = info.levels.get(source);
         if (level.width() == levelW && level.height() == levelH && level.tileWidth() == tileSize
                 && level.tileHeight() == tileSize) {
-            return View.tile(image.cacheIdentity(), source, row * level.tilesAcross() + col, Processing.NONE,
-                    OutputFormat.JPEG, quality);
+            return View.tile(image.cacheIdentity(), source, y / tileSize * level.tilesAcross() + x / tileSize,
+                    Processing.NONE, OutputFormat.JPEG, quality);
         }
         double sx = (double) level.width() / levelW;
         double sy = (double) level.height() / levelH;

@@ -8,9 +8,11 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.protocol.ErrorReplies;
 import io.github.iipservlet.protocol.OutputNames;
 import io.github.iipservlet.protocol.PercentDecoding;
 import io.github.iipservlet.protocol.ProtocolRequests;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.protocol.View;
 import io.github.iipservlet.protocol.ViewGeometry;
 import io.github.iipservlet.web.HttpReplies;
@@ -20,8 +22,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * IIIF Image API 2 and 3 (spec 8), by {@code ?IIIF=} through the front servlet or as a path under
@@ -31,7 +31,6 @@ import org.apache.logging.log4j.Logger;
  * IIIF_VERSION unless the Accept header asks for another one's context.
  */
 public final class IiifServlet extends HttpServlet {
-    private static final Logger LOG = LogManager.getLogger(IiifServlet.class);
     private static final String CONTEXT_PREFIX = "http://iiif.io/api/image/";
 
     @Override
@@ -84,15 +83,8 @@ public final class IiifServlet extends HttpServlet {
             }
         } catch (IiifError e) {
             HttpReplies.text(response, e.status, e.getMessage());
-        } catch (ImageException e) {
-            HttpReplies.notFound(response, e.replyText());
-        } catch (OutOfMemoryError e) {
-            LOG.error("out of memory for IIIF request '{}' ({}): give the JVM more heap (-Xmx)", raw, e.getMessage());
-            HttpReplies.notEnoughMemory(response);
-        } catch (RuntimeException e) {
-            // A bug, not the client's fault: log it, answer 400 as iipsrv does for what it cannot parse.
-            LOG.error("IIIF request '{}' failed", raw, e);
-            HttpReplies.text(response, IiifError.BAD_REQUEST, "IIIF: request could not be processed");
+        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            ErrorReplies.send(response, e, "IIIF request '" + raw + "'");
         }
     }
 
@@ -142,7 +134,7 @@ public final class IiifServlet extends HttpServlet {
     }
 
     private static void image(HttpServletResponse response, Services services, OpenImage image, String[] params,
-            int version) throws IiifError, ImageException, IOException {
+            int version) throws IiifError, ImageException, TooLargeToRender, IOException {
         ServerConfig config = services.config();
         ImageInfo info = image.info();
         Region region = Region.parse(params[0], info.width(), info.height());

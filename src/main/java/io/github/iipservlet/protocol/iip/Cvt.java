@@ -5,6 +5,7 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.protocol.OutputNames;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.protocol.View;
 import io.github.iipservlet.protocol.ViewGeometry;
 
@@ -15,7 +16,7 @@ import io.github.iipservlet.protocol.ViewGeometry;
  */
 final class Cvt implements IipCommand {
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         OpenImage image = session.requireView("");
         if (image == null) {
             return;
@@ -29,8 +30,8 @@ final class Cvt implements IipCommand {
                 session.regionWidth, session.regionHeight, session.requestedWidth, session.requestedHeight, true,
                 config.allowUpscaling, config.maxCvt);
         if (Math.max(p.outWidth(), p.outHeight()) > format.maxDimension) {
-            // Raised MAX_CVT only; like any other output iipsrv cannot make, the banner page.
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, format.suffix + " output larger than "
+            // Raised MAX_CVT only: an output this format cannot hold.
+            throw new IipStop(IipStop.Reply.BAD_REQUEST, format.suffix + " output larger than "
                     + format.maxDimension + " pixels");
         }
         View view = View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),

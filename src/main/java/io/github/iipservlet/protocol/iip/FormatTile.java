@@ -2,6 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.TooLargeToRender;
 
 /**
  * PTL, WTL and TTL (spec 3.3): set the output format to PNG, WebP or TIFF for the rest of the
@@ -16,7 +17,7 @@ final class FormatTile implements IipCommand {
     }
 
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         if (!format.available()) {
             session.error("2 2", switch (format) {
                 case WEBP -> "WTL";

@@ -2,8 +2,9 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.Version;
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.ErrorReplies;
 import io.github.iipservlet.protocol.ParsedRequest;
-import io.github.iipservlet.web.Advert;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.web.HttpReplies;
 import io.github.iipservlet.web.Services;
 import jakarta.servlet.http.HttpServlet;
@@ -12,8 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * The IIP protocol: runs the parsed commands left to right against a request-scoped session, then
@@ -21,7 +20,6 @@ import org.apache.logging.log4j.Logger;
  * completely before the first byte is sent, so an error never follows half an image.
  */
 public final class IipServlet extends HttpServlet {
-    private static final Logger LOG = LogManager.getLogger(IipServlet.class);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] ERROR_PREAMBLE = ("Content-Disposition: inline;filename=\""
             + "IIPisAMadGameClosedToOurUnderstanding.netfpx\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -50,26 +48,11 @@ public final class IipServlet extends HttpServlet {
         } catch (IipStop stop) {
             if (stop.reply == IipStop.Reply.NOT_MODIFIED) {
                 HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
-            } else if (stop.reply == IipStop.Reply.BAD_REQUEST) {
+            } else {
                 HttpReplies.text(response, HttpServletResponse.SC_BAD_REQUEST, stop.getMessage());
-            } else {
-                LOG.debug("generic failure for {}: {}", parsed.requestString(), stop.getMessage());
-                Advert.send(response);
             }
-        } catch (ImageException e) {
-            if (e.kind() == ImageException.Kind.UNSUPPORTED) {
-                Advert.send(response);
-            } else {
-                HttpReplies.notFound(response, e.getMessage());
-            }
-        } catch (OutOfMemoryError e) {
-            // The render budget should prevent this; if the heap is still too small, say "busy", not 500.
-            LOG.error("out of memory for request '{}' ({}): give the JVM more heap (-Xmx)", parsed.requestString(), e.getMessage());
-            HttpReplies.notEnoughMemory(response);
-        } catch (RuntimeException e) {
-            // A bug, not the client's fault: log it, answer as iipsrv's generic failure, never a 500.
-            LOG.error("request '{}' failed", parsed.requestString(), e);
-            Advert.send(response);
+        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            ErrorReplies.send(response, e, "IIP request '" + parsed.requestString() + "'");
         }
     }
 

@@ -5,26 +5,29 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.protocol.View;
 
 /** JTL=resolution,tile (spec 3.3): one tile of one resolution, in the current output format. */
 final class Jtl implements IipCommand {
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         int comma = argument.indexOf(',');
         int resolution = CNumbers.atoi(comma < 0 ? argument : argument.substring(0, comma));
         int tile = CNumbers.atoi(comma < 0 ? argument : argument.substring(comma + 1));
         sendTile(session, resolution, tile);
     }
 
-    static void sendTile(IipSession session, int resolution, int tile) throws ImageException, IipStop {
+    static void sendTile(IipSession session, int resolution, int tile)
+            throws ImageException, IipStop, TooLargeToRender {
         OpenImage image = session.requireView("");
         if (image == null) {
             return;
         }
         ImageInfo info = image.info();
-        if (resolution < 0 || tile < 0 || resolution >= info.resolutionCount()) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "invalid resolution " + resolution);
+        if (resolution < 0 || resolution >= info.resolutionCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
+                    + resolution);
         }
         Level level = info.levelForResolution(resolution);
         int index = tile;

@@ -2,11 +2,12 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.config.CNumbers;
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.TooLargeToRender;
 
 /** JTLS=xangle,resolution,tile,yangle (spec 3.4, legacy): sets the sequence angles, then JTL. */
 final class Jtls implements IipCommand {
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         String[] parts = java.util.Arrays.stream(argument.split(",")).filter(s -> !s.isEmpty())
                 .toArray(String[]::new);
         if (parts.length != 4) {

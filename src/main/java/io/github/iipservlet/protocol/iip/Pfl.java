@@ -30,7 +30,7 @@ final class Pfl implements IipCommand {
         }
         int colon = argument.indexOf(':');
         if (colon < 0) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "PFL without resolution");
+            throw new IipStop(IipStop.Reply.BAD_REQUEST, "PFL: no resolution given");
         }
         int resolution = CNumbers.atoi(argument.substring(0, colon));
         String points = argument.substring(colon + 1);
@@ -39,7 +39,8 @@ final class Pfl implements IipCommand {
         int[] to = dash < 0 ? from : point(points.substring(dash + 1));
         ImageInfo info = image.info();
         if (resolution < 0 || resolution >= info.resolutionCount()) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "PFL: invalid resolution " + resolution);
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
+                    + resolution);
         }
         Level level = info.levelForResolution(resolution);
         int x = from[0];
@@ -55,7 +56,7 @@ final class Pfl implements IipCommand {
         // but every pixel read must lie inside the level.
         if (x < 0 || y < 0 || to[0] < 0 || to[1] < 0 || to[0] > level.width() || to[1] > level.height()
                 || x + width > level.width() || y + height > level.height()) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "PFL: coordinates outside the image");
+            throw new IipStop(IipStop.Reply.BAD_REQUEST, "PFL: coordinates outside the image");
         }
         List<StackItem> stack = image.stack();
         List<Integer> bands = image.horizontalViews();

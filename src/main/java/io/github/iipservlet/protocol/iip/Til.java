@@ -7,6 +7,7 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.protocol.View;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ final class Til implements IipCommand {
     private static final int MAX_TILES = 4096;
 
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         OpenImage image = session.requireView("");
         if (image == null) {
             return;
@@ -32,8 +33,12 @@ final class Til implements IipCommand {
         int start = CNumbers.atoi(dash < 0 ? rest : rest.substring(0, dash));
         int end = dash < 0 ? start : CNumbers.atoi(rest.substring(dash + 1));
         end = Math.max(start, end);
-        if (resolution < 0 || resolution >= info.resolutionCount() || start < 0) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "invalid TIL");
+        if (resolution < 0 || resolution >= info.resolutionCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
+                    + resolution);
+        }
+        if (start < 0) {
+            throw new IipStop(IipStop.Reply.BAD_REQUEST, "TIL: invalid tile range");
         }
         Level level = info.levelForResolution(resolution);
         int across = level.tilesAcross();
@@ -45,7 +50,7 @@ final class Til implements IipCommand {
         int y0 = start / across;
         int y1 = end / across;
         if ((long) (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_TILES) {
-            throw new IipStop(IipStop.Reply.GENERIC_FAILURE, "too many tiles");
+            throw new IipStop(IipStop.Reply.BAD_REQUEST, "TIL: too many tiles");
         }
         byte compression = (byte) (info.bitsPerSample == 8 ? 2 : info.bitsPerSample == 16 ? 3 : 0);
         int levelIndex = info.resolutionCount() - 1 - resolution;

@@ -80,17 +80,18 @@ public final class ZoomifyServlet extends TileProtocolServlet {
             }
         }
         ImageInfo info = image.info();
-        int resolution = CNumbers.atoi(parts[0]) + skippedLevels(info);
-        int x = CNumbers.atoi(parts[1]);
-        int y = CNumbers.atoi(parts[2]);
+        // In long: numbers beyond an int are tiles that do not exist, not wrapped into ones that do.
+        long resolution = CNumbers.atol(parts[0]) + skippedLevels(info);
+        long x = CNumbers.atol(parts[1]);
+        long y = CNumbers.atol(parts[2]);
         if (resolution < 0 || resolution >= info.resolutionCount() || x < 0 || y < 0) {
             return null;
         }
-        Level level = info.levelForResolution(resolution);
+        Level level = info.levelForResolution((int) resolution);
         if (x >= level.tilesAcross() || y >= level.tilesDown()) {
             return null;
         }
-        return View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - resolution, y * level.tilesAcross() + x,
-                Processing.NONE, OutputFormat.JPEG, quality);
+        return View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - (int) resolution,
+                (int) y * level.tilesAcross() + (int) x, Processing.NONE, OutputFormat.JPEG, quality);
     }
 }

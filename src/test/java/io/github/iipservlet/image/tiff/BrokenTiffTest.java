@@ -2,6 +2,7 @@ package io.github.iipservlet.image.tiff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
 import io.github.iipservlet.testsupport.TestServer;
@@ -123,5 +124,77 @@ class BrokenTiffTest {
         assertEquals(200, sparse.status(), sparse.text());
         assertEquals(1280, sparse.image().getWidth());
         assertHealthyUnchanged(before, "the sparse tile");
+    }
+
+    /** Layout damage a probe found opened, then failing at render time. */
+    static List<Object[]> damagedLayouts() {
+        int width = 256;
+        int spp = 277;
+        int tileWidth = 322;
+        int planar = 284;
+        return List.of(
+                new Object[] {"SamplesPerPixel 0", spp, 0L},
+                new Object[] {"SamplesPerPixel 2", spp, 2L},
+                new Object[] {"SamplesPerPixel 65535", spp, 65535L},
+                new Object[] {"ImageWidth 2^32-1", width, 0xFFFFFFFFL},
+                new Object[] {"ImageWidth 2^31-1", width, 0x7FFFFFFFL},
+                new Object[] {"TileWidth 2^32-1", tileWidth, 0xFFFFFFFFL},
+                new Object[] {"PlanarConfiguration 2", planar, 2L});
+    }
+
+    /**
+     * A file whose layout cannot be right (or is not one we read) is answered 404 in every
+     * protocol's form, from its metadata on: never a 200 banner, a IIIF 400 for what is not the
+     * client's fault, a 500, or a 503 for a file that will never work. Healthy images render as
+     * before.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("damagedLayouts")
+    void aDamagedLayoutIsA404EverywhereAndHarmsNothingElse(String what, int tag, long value) throws Exception {
+        byte[][] before = healthyRenders();
+        for (String source : new String[] {"deflate.tif", "jpeg.tif"}) {
+            String name = "layout-" + tag + "-" + value + "-" + source;
+            TiffPatch.of(dir.resolve(source)).set(0, tag, 0, value).write(dir.resolve(name));
+            for (String q : new String[] {"FIF=" + name + "&OBJ=Max-size", "FIF=" + name + "&JTL=0,0",
+                "FIF=" + name + "&WID=700&CVT=jpeg", "FIF=" + name + "&RGN=0,0,0.5,0.5&CVT=jpeg",
+                "IIIF=" + name + "/info.json", "IIIF=" + name + "/0,0,512,512/256,/0/default.jpg",
+                "DeepZoom=" + name + ".dzi", "Zoomify=" + name + "/TileGroup0/0-0-0.jpg"}) {
+                assertNotFound(what, q);
+            }
+        }
+        assertHealthyUnchanged(before, what);
+    }
+
+    /**
+     * A tile whose byte count is damaged is refused before anything is allocated for it (2,000,000,000
+     * bytes were allocated as claimed: an OutOfMemoryError, answered 503 "retry later"); the tiles
+     * next to it are served.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {400_000_000L, 2_000_000_000L, 0xFFFFFFFFL})
+    void aDamagedTileByteCountIsA404ForThatTileOnly(long count) throws Exception {
+        byte[][] before = healthyRenders();
+        for (String source : new String[] {"deflate.tif", "jpeg.tif"}) {
+            String name = "count-" + count + "-" + source;
+            TiffPatch.of(dir.resolve(source)).set(0, 325, 0, count).write(dir.resolve(name));
+            int top = TiffPatch.of(dir.resolve(source)).ifdCount() - 1;
+            for (String q : new String[] {"FIF=" + name + "&JTL=" + top + ",0", "FIF=" + name + "&RGN=0,0,0.5,0.5&CVT=jpeg",
+                "IIIF=" + name + "/0,0,512,512/512,/0/default.jpg", "DeepZoom=" + name + "_files/11/0_0.jpg"}) {
+                assertNotFound("byte count " + count, q);
+            }
+            for (String q : new String[] {"FIF=" + name + "&JTL=" + top + ",1", "FIF=" + name + "&OBJ=Max-size",
+                "IIIF=" + name + "/512,512,512,512/512,/0/default.jpg"}) {
+                assertEquals(200, get(q).status(), q);
+            }
+        }
+        String health = server.health();
+        assertTrue(TestServer.healthNumber(health, "bytes") < 64 << 20, health);
+        assertHealthyUnchanged(before, "byte count " + count);
+    }
+
+    private static void assertNotFound(String what, String q) throws Exception {
+        Http.Reply r = get(q);
+        assertEquals(404, r.status(), what + ": " + q + " answered " + r.contentType() + " " + r.text());
+        assertEquals("text/plain;charset=utf-8", r.contentType().replace(" ", "").toLowerCase(), q);
     }
 }

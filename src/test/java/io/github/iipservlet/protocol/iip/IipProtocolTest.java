@@ -213,10 +213,10 @@ class IipProtocolTest {
         assertEquals("text/plain;charset=utf-8", missing.contentType().toLowerCase().replace(" ", ""));
         assertEquals("no-cache", missing.header("Cache-Control"));
         assertFalse(missing.text().contains("/"), missing.text());
+        // iipsrv answers a resolution that does not exist with its banner page and a 200.
         Http.Reply level = get("FIF=test.tif&JTL=5,0");
-        assertEquals(200, level.status());
-        assertEquals("text/html", level.contentType());
-        assertTrue(level.text().contains("IIPImage Server"));
+        assertEquals(404, level.status());
+        assertEquals("Asked for non-existent resolution: 5", level.text());
     }
 
     @Test
@@ -321,10 +321,11 @@ class IipProtocolTest {
     }
 
     @Test
-    void unsupportedFilesGiveTheBannerAndMissingOnesA404() throws Exception {
+    void unsupportedAndMissingFilesGiveA404() throws Exception {
+        // iipsrv answers a file it does not read with its banner page and a 200.
         Http.Reply png = get("FIF=picture.png&OBJ=Max-size");
-        assertEquals(200, png.status());
-        assertEquals("text/html", png.contentType());
+        assertEquals(404, png.status());
+        assertEquals("Unsupported image", png.text());
         Http.Reply missing = get("FIF=missing.tif&OBJ=Max-size");
         assertEquals(404, missing.status());
         assertFalse(missing.text().contains(images.toString()));

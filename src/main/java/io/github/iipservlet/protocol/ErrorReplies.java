@@ -1,0 +1,43 @@
+package io.github.iipservlet.protocol;
+
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.web.HttpReplies;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The one way the protocols answer a failure their own parsing did not (decision 2), so that a
+ * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
+ * a render too large for this server is 400; a heap that ran out anyway is 503 with Retry-After;
+ * anything else is a bug, logged with its stack trace and answered 500 with a fixed text (never a
+ * banner page or a 400 that would hide it from the fuzzer, never a stack trace to the client).
+ */
+public final class ErrorReplies {
+    private static final Logger LOG = LogManager.getLogger(ErrorReplies.class);
+
+    private ErrorReplies() {
+    }
+
+    /**
+     * @param failure what went wrong
+     * @param request the protocol and request, for the log
+     */
+    public static void send(HttpServletResponse response, Throwable failure, String request) throws IOException {
+        if (failure instanceof ImageException e) {
+            HttpReplies.notFound(response, e.replyText());
+        } else if (failure instanceof TooLargeToRender e) {
+            LOG.info("refused {}: {}", request, e.getMessage());
+            HttpReplies.text(response, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+        } else if (failure instanceof OutOfMemoryError e) {
+            // The render budget should prevent this; if the heap is still too small, say "busy", not 500.
+            LOG.error("out of memory for {} ({}): give the JVM more heap (-Xmx)", request, e.getMessage());
+            HttpReplies.notEnoughMemory(response);
+        } else {
+            LOG.error("{} failed", request, failure);
+            HttpReplies.text(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                    "Internal server error: the request could not be processed");
+        }
+    }
+}
