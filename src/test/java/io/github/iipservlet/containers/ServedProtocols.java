@@ -10,6 +10,7 @@ import io.github.iipservlet.testsupport.TestImages;
 import io.github.iipservlet.testsupport.TiffWriter;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +23,9 @@ import java.util.regex.Pattern;
 /**
  * What every container must serve from the deployed WAR: one request or two per protocol (IIP,
  * IIIF, DeepZoom, Zoomify) on a 1000x700 pyramid of 256x256 JPEG tiles, the configuration the
- * container passed in (FILESYSTEM_PREFIX, and MAX_CVT replacing web.xml's 5000), and the
- * X-Forwarded headers of config/nginx/iip.conf reaching the webapp.
+ * container passed in (FILESYSTEM_PREFIX, and MAX_CVT replacing web.xml's 5000), the
+ * X-Forwarded headers of config/nginx/iip.conf reaching the webapp, and IIP's CTW and CNV with
+ * raw brackets in the query, as viewers send them.
  */
 final class ServedProtocols {
     static final String IMAGE = "test.tif";
@@ -101,7 +103,52 @@ final class ServedProtocols {
                 () -> image(webapp + "/iiif/" + IMAGE + "/full/250,/0/default.webp", 250, 175),
                 () -> image(webapp + "/iiif/" + JP2 + "/full/250,/0/default.png", 250, 175),
                 () -> image(iip + "FIF=" + JP2 + "&JTL=4,0", 250, 175),
-                () -> checkForwardedHeaders(webapp));
+                () -> checkForwardedHeaders(webapp),
+                () -> checkRawBrackets(webapp));
+    }
+
+    /**
+     * CTW and CNV with raw {@code [} and {@code ]} on the wire, as IIP clients send them: the
+     * container must hand them to the webapp (Tomcat only with relaxedQueryChars="[]",
+     * config/tomcat/server.xml), and the twist must apply: CTW=[0,0,1;0,1,0;1,0,0] swaps red and
+     * blue, pixel for pixel, against the same request without it.
+     */
+    private static void checkRawBrackets(String webapp) throws Exception {
+        String iip = URI.create(webapp).getPath() + "/fcgi-bin/iipsrv.fcgi?FIF=" + IMAGE;
+        BufferedImage plain = rawPng(webapp, iip + "&WID=64&CVT=png");
+        BufferedImage twisted = rawPng(webapp, iip + "&CTW=[0,0,1;0,1,0;1,0,0]&WID=64&CVT=png");
+        assertEquals(plain.getWidth() + "x" + plain.getHeight(), twisted.getWidth() + "x" + twisted.getHeight(),
+                "CTW output size");
+        int widestRedBlueGap = 0;
+        for (int y = 0; y < plain.getHeight(); y++) {
+            for (int x = 0; x < plain.getWidth(); x++) {
+                int p = plain.getRGB(x, y);
+                int t = twisted.getRGB(x, y);
+                int[] expected = {p & 0xff, (p >> 8) & 0xff, (p >> 16) & 0xff};
+                int[] actual = {(t >> 16) & 0xff, (t >> 8) & 0xff, t & 0xff};
+                for (int c = 0; c < 3; c++) {
+                    if (Math.abs(expected[c] - actual[c]) > 1) {
+                        throw new AssertionError("CTW=[0,0,1;0,1,0;1,0,0] pixel (" + x + "," + y + ") channel " + c
+                                + ": " + actual[c] + ", expected " + expected[c] + " (red and blue of the plain"
+                                + " reply swapped)");
+                    }
+                }
+                widestRedBlueGap = Math.max(widestRedBlueGap, Math.abs(expected[0] - expected[2]));
+            }
+        }
+        assertTrue(widestRedBlueGap >= 64, "the image has pixels whose red and blue differ (else a swap shows nothing)");
+        BufferedImage sharpened = rawPng(webapp, iip + "&CNV=[0,-1,0,-1,5,-1,0,-1,0]&WID=64&CVT=png");
+        assertEquals(plain.getWidth(), sharpened.getWidth(), "CNV output width");
+    }
+
+    /** A PNG asked with the target exactly as given on the wire (RawHttp). */
+    private static BufferedImage rawPng(String webapp, String target) throws Exception {
+        Http.Reply r = RawHttp.get(webapp, target);
+        assertEquals(200, r.status(), target + ": " + r.text());
+        assertEquals("image/png", r.contentType(), target);
+        BufferedImage img = r.image();
+        assertEquals(64, img.getWidth(), target);
+        return img;
     }
 
     /**

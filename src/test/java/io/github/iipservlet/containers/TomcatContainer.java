@@ -1,5 +1,10 @@
 package io.github.iipservlet.containers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.iipservlet.testsupport.Http;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +15,9 @@ import java.util.Map;
  * Tomcat from its distribution: {@code catalina.sh run} with CATALINA_HOME the unpacked zip and a
  * fresh CATALINA_BASE under target/containers. The WAR is deployed by config/tomcat/context.xml,
  * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
- * removing that file. JVM options come from config/tomcat/setenv.sh, logging from config/log4j2.xml.
+ * removing that file. The distribution's conf/server.xml gets config/tomcat/server.xml merged in
+ * (relaxedQueryChars, ErrorReportValve); JVM options come from config/tomcat/setenv.sh, logging
+ * from config/log4j2.xml.
  */
 final class TomcatContainer extends ProcessContainer {
     private final String name;
@@ -38,6 +45,9 @@ final class TomcatContainer extends ProcessContainer {
         }
         port = Setup.freePort();
         Path serverXml = base.resolve("conf/server.xml");
+        // What an administrator sets for iip-servlet: config/tomcat/server.xml merged in as its
+        // comment says (raw [ ] in query values, no stack trace or version on Tomcat's error pages).
+        ServerXmlExample.apply(Setup.example("tomcat/server.xml"), serverXml);
         // No shutdown port: the process is stopped by a signal.
         Setup.edit(serverXml, "<Server port=\"8005\"", "<Server port=\"-1\"");
         Setup.edit(serverXml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
@@ -68,7 +78,11 @@ final class TomcatContainer extends ProcessContainer {
         return base.resolve("iip-logs/iip-servlet.log");
     }
 
-    /** The webapp logged to the file of the example Log4j 2 configuration that setenv.sh names. */
+    /**
+     * The webapp logged to the file of the example Log4j 2 configuration that setenv.sh names, and
+     * Tomcat's own error pages show neither a stack trace nor Tomcat's version
+     * (config/tomcat/server.xml's ErrorReportValve).
+     */
     @Override
     public void checkDeployed() throws Exception {
         String log = Files.exists(logFile()) ? Files.readString(logFile()) : "";
@@ -76,6 +90,26 @@ final class TomcatContainer extends ProcessContainer {
             throw new AssertionError(logFile() + " (config/log4j2.xml through config/tomcat/setenv.sh) lacks the"
                     + " webapp's start-up line:\n" + log);
         }
+        // Pages Tomcat writes itself, the webapp never reached: a character the connector refuses in
+        // the query (by default its page shows the exception and its stack trace), a bad escape in
+        // the path, a path no webapp serves.
+        checkTomcatErrorPage(CONTEXT_PATH + "/fcgi-bin/iipsrv.fcgi?FIF=" + ServedProtocols.IMAGE + "&x={}", 400);
+        checkTomcatErrorPage("/%zz", 400);
+        checkTomcatErrorPage("/no-such-webapp/", 404);
+    }
+
+    private void checkTomcatErrorPage(String target, int status) throws Exception {
+        Http.Reply r = RawHttp.get(webappUrl(), target);
+        String page = r.text();
+        assertEquals(status, r.status(), target + ": " + page);
+        assertTrue(page.contains("HTTP Status " + status), target + ": not Tomcat's error page: " + page);
+        String version = home.getFileName().toString().replace("apache-tomcat-", "");
+        for (String leak : List.of("Exception", "java.", ".java:", "Tomcat", version)) {
+            assertFalse(page.contains(leak), target + ": Tomcat's error page shows '" + leak + "' (stack trace or"
+                    + " server version; config/tomcat/server.xml's ErrorReportValve hides them):\n" + page);
+        }
+        assertTrue(r.headers().map().values().stream().flatMap(List::stream).noneMatch(v -> v.contains("Tomcat")),
+                target + ": a header names Tomcat: " + r.headers().map());
     }
 
     private Path contextFile() {

@@ -3,6 +3,7 @@ package io.github.iipservlet.containers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,17 +11,26 @@ import java.util.Map;
 /**
  * WildFly from wildfly-dist: {@code standalone.sh} with a server base directory under
  * target/containers (a copy of the distribution's standalone configuration), every port chosen
- * free. Configured as an administrator would, by config/wildfly/iip-servlet.cli (system properties
- * and the jboss-web.xml overlay) run through jboss-cli.sh against the running server; the WAR is
- * deployed by copying it into deployments/ as iip-servlet.war, and undeployed by removing it
- * (the deployment scanner).
+ * free. Configured as an administrator would, by config/wildfly/iip-servlet.cli (system
+ * properties) run through jboss-cli.sh against the running server. The first deploy is the plain
+ * drop-in: the WAR exactly as built copied into deployments/ as iip.war (context path /iip from the
+ * file name), with no deployment overlay of any kind on the server. The redeploy takes the optional
+ * route of config/wildfly/context-root.cli: iip-servlet.war with config/wildfly/jboss-web.xml laid
+ * over it, giving the same /iip. Undeployed by removing the file (the deployment scanner).
  */
 final class WildFlyContainer extends ProcessContainer {
-    static final String DEPLOYMENT = "iip-servlet.war";
+    /** The plain drop-in's name: the file name is the context path. */
+    static final String DROP_IN = CONTEXT_PATH.substring(1) + ".war";
+    /** The name config/wildfly/context-root.cli's overlay is for. */
+    static final String OVERLAID = "iip-servlet.war";
 
     private final Path home = Setup.path("containers.wildfly.home");
     private final Path base = Setup.containersDir().resolve("wildfly-base");
     private int managementPort;
+    private Map<String, String> env;
+    private int deploys;
+    /** The file name in deployments/ of the current (or last) deployment. */
+    private String deployment;
 
     WildFlyContainer(Path images) {
         super(images);
@@ -47,7 +57,7 @@ final class WildFlyContainer extends ProcessContainer {
                 "<worker name=\"default\" task-core-threads=\"0\" task-keepalive=\"500\"/>");
         port = Setup.freePort();
         managementPort = Setup.freePort();
-        Map<String, String> env = Map.of(
+        env = Map.of(
                 "JAVA_HOME", System.getProperty("java.home"),
                 "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "JBOSS_HOME", home.toString());
@@ -62,17 +72,16 @@ final class WildFlyContainer extends ProcessContainer {
                 base, env, base.resolve("console.log"));
         // WFLYSRV0025: "... started in N ms"; WFLYSRV0026 is the same with services that failed.
         process.awaitLog("WFLYSRV0025", Duration.ofSeconds(120));
-        for (String overlay : List.of("jboss-web.xml", "jboss-deployment-structure.xml")) {
-            Files.copy(Setup.example("wildfly/" + overlay), base.resolve(overlay));
-        }
-        String cli = Setup.filledExample("wildfly/iip-servlet.cli", Map.of(
-                "/srv/images/", images + "/",
-                "/opt/iip-servlet/", base + "/"));
-        Path cliFile = base.resolve("iip-servlet.cli");
-        Files.writeString(cliFile, cli, StandardCharsets.UTF_8);
+        cli("wildfly/iip-servlet.cli", Map.of("/srv/images/", images + "/"));
+    }
+
+    /** Runs a config/ CLI example, filled in, through jboss-cli.sh against the running server. */
+    private void cli(String example, Map<String, String> replacements) throws Exception {
+        Path cliFile = base.resolve(Path.of(example).getFileName());
+        Files.writeString(cliFile, Setup.filledExample(example, replacements), StandardCharsets.UTF_8);
         ContainerProcess.run(List.of("/bin/sh", home.resolve("bin/jboss-cli.sh").toString(), "--connect",
                 "--controller=127.0.0.1:" + managementPort, "--file=" + cliFile), base, env,
-                base.resolve("cli.log"), Duration.ofSeconds(120));
+                base.resolve(cliFile.getFileName() + ".log"), Duration.ofSeconds(120));
     }
 
     private Path deployments() {
@@ -81,25 +90,34 @@ final class WildFlyContainer extends ProcessContainer {
 
     @Override
     public void deploy() throws Exception {
-        Files.deleteIfExists(deployments().resolve(DEPLOYMENT + ".undeployed"));
-        Setup.copyAtomically(Setup.war(), deployments().resolve(DEPLOYMENT));
-        process.await(DEPLOYMENT + ".deployed", Duration.ofSeconds(120), () -> {
-            if (Files.exists(deployments().resolve(DEPLOYMENT + ".failed"))) {
-                throw new AssertionError(DEPLOYMENT + " failed to deploy\n" + process.logTail(60));
+        if (deploys++ == 0) {
+            // What a WildFly administrator does first: the WAR as built, dropped in, nothing laid over it.
+            deployment = DROP_IN;
+        } else {
+            Files.copy(Setup.example("wildfly/jboss-web.xml"), base.resolve("jboss-web.xml"),
+                    StandardCopyOption.REPLACE_EXISTING);
+            cli("wildfly/context-root.cli", Map.of("/opt/iip-servlet/", base + "/"));
+            deployment = OVERLAID;
+        }
+        Files.deleteIfExists(deployments().resolve(deployment + ".undeployed"));
+        Setup.copyAtomically(Setup.war(), deployments().resolve(deployment));
+        process.await(deployment + ".deployed", Duration.ofSeconds(120), () -> {
+            if (Files.exists(deployments().resolve(deployment + ".failed"))) {
+                throw new AssertionError(deployment + " failed to deploy\n" + process.logTail(60));
             }
-            return Files.exists(deployments().resolve(DEPLOYMENT + ".deployed"));
+            return Files.exists(deployments().resolve(deployment + ".deployed"));
         });
     }
 
     @Override
     public void undeploy() throws Exception {
-        Files.delete(deployments().resolve(DEPLOYMENT));
+        Files.delete(deployments().resolve(deployment));
     }
 
     /** The scanner's marker: written once the deployment is removed. */
     @Override
     public void awaitUndeployed() throws Exception {
-        process.await(DEPLOYMENT + ".undeployed", Duration.ofSeconds(60),
-                () -> Files.exists(deployments().resolve(DEPLOYMENT + ".undeployed")));
+        process.await(deployment + ".undeployed", Duration.ofSeconds(60),
+                () -> Files.exists(deployments().resolve(deployment + ".undeployed")));
     }
 }
