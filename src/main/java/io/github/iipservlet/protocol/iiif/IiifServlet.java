@@ -65,7 +65,7 @@ public final class IiifServlet extends HttpServlet {
                 HttpReplies.notFound(response, "IIIF: no such image");
                 return;
             }
-            try (OpenImage opened = services.images().open(PercentDecoding.decode(iiif.identifier()))) {
+            try (OpenImage opened = services.images().open(iiif.identifier())) {
                 // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (spec 8.1.5).
                 OpenImage image = opened.view(iiif.page(), 90);
                 if (HttpReplies.notModified(request, image)) {
@@ -108,7 +108,7 @@ public final class IiifServlet extends HttpServlet {
         } catch (IiifError e) {
             String decoded = PercentDecoding.decode(raw);
             if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
-                try (OpenImage image = services.images().open(PercentDecoding.decode(decoded))) {
+                try (OpenImage image = services.images().open(decoded)) {
                     return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);
                 } catch (ImageException notAnImage) {
                     // Not an image either: the parameters were wrong.
