@@ -146,12 +146,13 @@ public final class IiifServlet extends HttpServlet {
         ServerConfig config = services.config();
         ImageInfo info = image.info();
         Region region = Region.parse(params[0], info.width(), info.height());
-        Size size = Size.parse(params[1], version, region, info.width(), info.height(), config.allowUpscaling);
+        Size size = Size.parse(params[1], version, region, config.allowUpscaling);
         Rotation rotation = Rotation.parse(params[2]);
         QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
         Processing processing = qf.processing(rotation);
-        ViewGeometry.Placement p = ViewGeometry.place(info, region.left(), region.top(), region.width(),
-                region.height(), size.width(), size.height(), size.keepAspect(), size.upscale(), config.maxCvt);
+        ViewGeometry.Placement p = ViewGeometry.place(info, region.leftFraction(), region.topFraction(),
+                region.widthFraction(), region.heightFraction(), size.width(), size.height(), size.keepAspect(),
+                size.upscale(), config.maxCvt);
         int quality = qf.format() == OutputFormat.JPEG ? services.renderer().defaultQuality()
                 : Encoders.defaultQuality(qf.format(), config);
         if (Math.max(p.outWidth(), p.outHeight()) > qf.format().maxDimension) {

@@ -20,17 +20,16 @@ record Size(int width, int height, boolean keepAspect, boolean upscale) {
      * @param version        IIIF major version of this request
      * @param allowUpscaling ALLOW_UPSCALING (applies to versions 1 and 2; version 3 also needs {@code ^})
      */
-    static Size parse(String text, int version, Region region, int imageWidth, int imageHeight,
-            boolean allowUpscaling) throws IiifError {
+    static Size parse(String text, int version, Region region, boolean allowUpscaling) throws IiifError {
         String size = text.toLowerCase(Locale.ROOT);
         boolean caret = version >= 3 && size.startsWith("^");
         if (caret) {
             size = size.substring(1);
         }
-        double regionW = region.width() * imageWidth;
-        double regionH = region.height() * imageHeight;
-        long fullW = (long) regionW;
-        long fullH = (long) regionH;
+        long fullW = region.width();
+        long fullH = region.height();
+        double regionW = fullW;
+        double regionH = fullH;
         float ratio = (float) (regionW / regionH);
         long w;
         long h;

@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,8 @@ import io.github.iipservlet.testsupport.TiffWriter;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,16 +25,22 @@ import org.junit.jupiter.api.io.TempDir;
  * PNG reply holds the stored pixels exactly); the spec's own examples use a 300x200 one.
  */
 class IiifEdgeSizesTest {
+    private static final String V2 = "application/ld+json;profile=\"http://iiif.io/api/image/2/context.json\"";
+
     @TempDir
     static Path tmp;
+    static TiffWriter.Written tall;
     /** IIIF 3, MAX_CVT 5000 (the default). */
     static TestServer v3;
 
     @BeforeAll
     static void start() throws Exception {
         Path images = Files.createDirectories(tmp.resolve("images"));
+        tall = TiffWriter.builder().size(1000, 1536).compression(TiffWriter.Compression.DEFLATE)
+                .photometric(TiffWriter.Photometric.RGB).write(images.resolve("tall.tif"));
         TiffWriter.builder().size(300, 200).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("spec.tif"));
+        TiffWriter.builder().size(1000, 700).write(images.resolve("wide.tif"));
         // A file name holding percent signs, as /list/ shows it and the viewer escapes it.
         TiffWriter.builder().size(300, 200).write(images.resolve("pct%2e%2e.tif"));
         TiffWriter.builder().size(200, 100).write(Files.createDirectories(images.resolve("sub"))
@@ -45,6 +54,10 @@ class IiifEdgeSizesTest {
         v3.close();
     }
 
+    private static String url(TestServer server, String params) {
+        return server.baseUrl() + "/iiif/tall.tif/" + params;
+    }
+
     private static Http.Reply ok(String url, String... headers) throws Exception {
         Http.Reply r = Http.get(url, headers);
         assertEquals(200, r.status(), () -> url + ": " + r.text());
@@ -54,6 +67,128 @@ class IiifEdgeSizesTest {
     private static String size(String url, String... headers) throws Exception {
         BufferedImage img = ok(url, headers).image();
         return img.getWidth() + "x" + img.getHeight();
+    }
+
+    /** Every region (or size) of the list answered with the status, all failures reported at once. */
+    private static void assertAll(int status, TestServer server, String format, List<String> values,
+            String... headers) throws Exception {
+        List<String> wrong = new ArrayList<>();
+        for (String v : values) {
+            String u = url(server, format.formatted(v));
+            Http.Reply r = Http.get(u, headers);
+            if (r.status() != status) {
+                wrong.add("'" + v + "' -> " + r.status() + " " + r.text().lines().findFirst().orElse(""));
+            }
+        }
+        assertTrue(wrong.isEmpty(), () -> "expected " + status + ":\n" + String.join("\n", wrong));
+    }
+
+    /** The reply's pixels are the stored level-0 pixels from (x0, y0) on. */
+    private static void assertStoredPixels(BufferedImage img, int x0, int y0) {
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                for (int c = 0; c < 3; c++) {
+                    int got = (rgb >> (16 - 8 * c)) & 0xff;
+                    int want = (int) tall.sample(0, x0 + x, y0 + y, c);
+                    if (got != want) {
+                        throw new AssertionError("pixel " + x + "," + y + " channel " + c + " is " + got
+                                + ", stored " + (x0 + x) + "," + (y0 + y) + " is " + want);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- finding 1: a region clipped to a sliver keeps its pixels ----------------------------------
+
+    /** 3.0 and 2.1 section 4.1: a region past the edge is cropped at the edge, not refused. */
+    @Test
+    void regionClippedToOneRowIsThatRow() throws Exception {
+        BufferedImage row = ok(url(v3, "0,1535,10,100/max/0/default.png")).image();
+        assertEquals("10x1", row.getWidth() + "x" + row.getHeight());
+        assertStoredPixels(row, 0, 1535);
+        assertEquals("1x1", size(url(v3, "999,1535,5,5/max/0/default.jpg")));
+        assertEquals("1x10", size(url(v3, "999,0,100,10/max/0/default.jpg")));
+        assertEquals("10x1", size(url(v3, "0,1535,10,100/max/0/default.jpg"), "Accept", V2));
+    }
+
+    // ---- finding 2: pixel regions are whole level-0 pixels --------------------------------------------
+
+    @Test
+    void clippedPixelRegionKeepsEveryRemainingRow() throws Exception {
+        BufferedImage img = ok(url(v3, "0,583,10,5000/max/0/default.png")).image();
+        assertEquals("10x953", img.getWidth() + "x" + img.getHeight());
+        assertStoredPixels(img, 0, 583);
+        assertEquals("10x953", size(url(v3, "0,583,10,5000/full/0/default.jpg"), "Accept", V2));
+        assertEquals("995x953", size(url(v3, "5,583,5000,5000/max/0/default.jpg")));
+    }
+
+    @Test
+    void pixelRegionsAreExactlyThosePixels() throws Exception {
+        for (int[] r : new int[][] {{0, 0, 7, 5}, {1, 583, 13, 11}, {255, 255, 2, 2}, {997, 1531, 3, 5},
+            {333, 777, 100, 3}}) {
+            String region = r[0] + "," + r[1] + "," + r[2] + "," + r[3];
+            BufferedImage img = ok(url(v3, region + "/max/0/default.png")).image();
+            assertEquals(r[2] + "x" + r[3], img.getWidth() + "x" + img.getHeight(), region);
+            assertStoredPixels(img, r[0], r[1]);
+        }
+    }
+
+    /**
+     * pct: regions are percentages of the reported size; rounding is the server's (3.0 section
+     * 4.7, 2.1 section 4): here each edge rounds to the nearest pixel, so a pct region is the
+     * pixel region of its rounded edges. The spec's examples (3.0 section 4.1, a 300x200 image).
+     */
+    @Test
+    void percentRegionsAreThePixelsOfTheirRoundedEdges() throws Exception {
+        String spec = v3.baseUrl() + "/iiif/spec.tif/";
+        assertArrayEquals(ok(spec + "125,15,120,140/max/0/default.png").body(),
+                ok(spec + "pct:41.6,7.5,40,70/max/0/default.png").body());
+        assertEquals("175x185", size(spec + "125,15,200,200/max/0/default.jpg"));
+        assertEquals("175x185", size(spec + "pct:41.6,7.5,66.6,100/max/0/default.jpg"));
+        // 10% of 1536 is 153.6: rows 154 to 922 (60% = 921.6).
+        assertArrayEquals(ok(url(v3, "100,154,500,768/max/0/default.png")).body(),
+                ok(url(v3, "pct:10,10,50,50/max/0/default.png")).body());
+        // A sliver that overlaps the image keeps at least one pixel.
+        assertEquals("1x1536", size(url(v3, "pct:99.99,0,0.01,100/max/0/default.jpg")));
+    }
+
+    /** 3.0 section 4.1 ("width and height are both equal to the length of the shorter dimension"). */
+    @Test
+    void squareIsTheShorterSide() throws Exception {
+        BufferedImage img = ok(url(v3, "square/max/0/default.png")).image();
+        assertEquals("1000x1000", img.getWidth() + "x" + img.getHeight());
+        assertStoredPixels(img, 0, 268);
+        assertEquals("200x200", size(v3.baseUrl() + "/iiif/spec.tif/square/max/0/default.jpg"));
+        // iipsrv's single-precision fractions give 699x699 here.
+        assertEquals("700x700", size(v3.baseUrl() + "/iiif/wide.tif/square/max/0/default.jpg"));
+    }
+
+    // ---- finding 4: the grammar of region and size ----------------------------------------------------
+
+    /**
+     * 3.0 section 4: "Size and region parameters in pixels MUST be non-negative integers"; in
+     * percentages "positive floating point numbers or integers", which (section 4.7) "MUST consist
+     * only of decimal digits and '.'". 2.1 section 4 likewise. Section 4.1: a zero width or height,
+     * or a region entirely outside the image, is a 400.
+     */
+    @Test
+    void regionGrammar() throws Exception {
+        List<String> bad = List.of("-1,0,10,10", "0,-1,10,10", "+1,0,10,10", "1.5,0,10,10", "0,0,10.0,10",
+                "1e1,0,10,10", "0x10,0,10,10", "%201,0,10,10", "1,0,10,10%20", "0,0,10,10,", "0,0,10", ",0,10,10",
+                "0,0,0,10", "0,0,10,0", "1000,0,10,10", "0,1536,10,10", "99999999999999999999,0,10,10",
+                "pct:-1,0,10,10", "pct:+1,0,10,10", "pct:1e1,0,10,10", "pct:1.2.3,0,10,10", "pct:.,0,10,10",
+                "pct:0,0,0,10", "pct:0,0,10,0", "pct:100,0,10,10", "pct:0,100,10,10", "pct:0,0,10", "pct:",
+                "pct:0,0,10,10,", "pct:%200,0,10,10", "pct:0,0,10,NaN", "pct:0,0,10,Infinity",
+                "fulls", "squares", "pct:full", "full,", "0,0,10,10pct");
+        assertAll(400, v3, "%s/max/0/default.jpg", bad);
+        assertAll(400, v3, "%s/full/0/default.jpg", bad, "Accept", V2);
+        List<String> good = List.of("full", "square", "0,0,10,10", "007,0,10,10", "0,0,99999999999999999999,10",
+                "pct:0,0,10,10", "pct:0.5,0.25,10.125,1", "pct:.5,0,1.,1", "pct:0,0,1000,1000", "FULL", "PCT:1,1,1,1");
+        assertAll(200, v3, "%s/max/0/default.jpg", good);
+        assertAll(200, v3, "%s/full/0/default.jpg", good, "Accept", V2);
+        assertEquals("1000x10", size(url(v3, "0,0,99999999999999999999,10/max/0/default.jpg")));
     }
 
     // ---- finding 5: identifiers are decoded once ------------------------------------------------------
