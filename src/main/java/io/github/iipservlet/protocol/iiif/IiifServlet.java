@@ -150,8 +150,9 @@ public final class IiifServlet extends HttpServlet {
         Rotation rotation = Rotation.parse(params[2]);
         QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
         Processing processing = qf.processing(rotation);
+        // The size is exact (w, is w wide): the view does not fit it to the region's aspect again.
         ViewGeometry.Placement p = ViewGeometry.place(info, region.leftFraction(), region.topFraction(),
-                region.widthFraction(), region.heightFraction(), size.width(), size.height(), size.keepAspect(),
+                region.widthFraction(), region.heightFraction(), size.width(), size.height(), false,
                 size.upscale(), config.maxCvt);
         int quality = qf.format() == OutputFormat.JPEG ? services.renderer().defaultQuality()
                 : Encoders.defaultQuality(qf.format(), config);

@@ -191,6 +191,54 @@ class IiifEdgeSizesTest {
         assertEquals("1000x10", size(url(v3, "0,0,99999999999999999999,10/max/0/default.jpg")));
     }
 
+    /**
+     * 3.0 section 4.2's forms (max, ^max, w, ^w, ,h ^,h pct:n ^pct:n w,h ^w,h !w,h ^!w,h) with
+     * integers for w and h and a float for n; 2.1 section 4.2's (full, max, w, ,h pct:n w,h !w,h),
+     * no '^'. A size below one pixel is a 400 (3.0: "MUST NOT be less than 1 pixel"; 2.1: "If
+     * the resulting height or width is zero ... 400").
+     */
+    @Test
+    void sizeGrammar() throws Exception {
+        List<String> bad = List.of("1e3,", ",1e3", "1e3,1e3", "-10,", ",-10", "+10,", "10.5,", ",10.0", "%2010,",
+                "10,%2010", "10,,", "10,10,", ",", "!,", "!10,", "!,10", "!max", "!pct:50", "!!10,10", "0,", ",0",
+                "0,10", "10,0", "!0,10", "!10,0", "pct:0", "pct:0.0", "pct:-5", "pct:+5", "pct:1e1", "pct:",
+                "pct:.", "pct:5.5.5", "pct:%205", "pct:NaN", "pct:50,", "pct:50%25", "10", "max,", "maxx",
+                "%5E", "%5E%5Emax", "%5Efull", "full", "!%5E10,10", "%5E!", "%5E,", "%5Epct:0", "%5E0,",
+                "%5E-10,", "%5E1e3,", "10,10%5E");
+        assertAll(400, v3, "full/%s/0/default.jpg", bad);
+        List<String> good = List.of("max", "%5Emax", "10,", "%5E10,", ",10", "%5E,10", "10,10", "%5E10,10",
+                "!10,10", "%5E!10,10", "pct:1", "pct:1.5", "pct:.5", "%5Epct:150", "010,", "MAX", "PCT:5");
+        assertAll(200, v3, "full/%s/0/default.jpg", good);
+        List<String> badV2 = List.of("1e3,", "-10,", "+10,", "10.5,", "0,", ",0", "pct:0", "pct:-5", "pct:1e1",
+                "!10,", "!,10", "%5Emax", "%5E10,", "%5Epct:50", "%5E!10,10", "%5Efull", "10", "fulll");
+        assertAll(400, v3, "full/%s/0/default.jpg", badV2, "Accept", V2);
+        List<String> goodV2 = List.of("full", "max", "10,", ",10", "10,10", "!10,10", "pct:1.5", "1100,");
+        assertAll(200, v3, "full/%s/0/default.jpg", goodV2, "Accept", V2);
+        // Sizes that compute to less than one pixel.
+        assertAll(400, v3, "0,0,1000,1/%s/0/default.jpg", List.of("10,", "!10,10", "pct:10"));
+        assertAll(400, v3, "full/%s/0/default.jpg", List.of("pct:0.01", "pct:0.0001"));
+        assertAll(400, v3, "0,0,1000,1/%s/0/default.jpg", List.of("10,", "!10,10", "pct:10"), "Accept", V2);
+        // 3.0: w "MUST NOT be greater than the width of the extracted region", n "MUST NOT be greater
+        // than 100", unless '^' asks for upscaling.
+        assertAll(400, v3, "full/%s/0/default.jpg", List.of("1001,", ",1537", "1001,10", "pct:100.01",
+                "!2000,3000"));
+        assertEquals("1000x1536", size(url(v3, "full/pct:100/0/default.jpg")));
+        assertEquals("1000x1536", size(url(v3, "full/1000,/0/default.jpg")));
+    }
+
+    /** 3.0 section 4.2: w, gives exactly w pixels across, ,h exactly h down, whatever the rounding. */
+    @Test
+    void widthOrHeightIsExact() throws Exception {
+        for (int n = 290; n < 320; n++) {
+            BufferedImage byWidth = ok(url(v3, "full/" + n + ",/0/default.jpg")).image();
+            assertEquals(n, byWidth.getWidth(), n + ",");
+            assertEquals(n * 1.536, byWidth.getHeight(), 0.5, n + ",");
+            BufferedImage byHeight = ok(url(v3, "full/," + n + "/0/default.jpg")).image();
+            assertEquals(n, byHeight.getHeight(), "," + n);
+            assertEquals(n / 1.536, byHeight.getWidth(), 0.5, "," + n);
+        }
+    }
+
     // ---- finding 5: identifiers are decoded once ------------------------------------------------------
 
     /**
