@@ -146,7 +146,7 @@ public final class IiifServlet extends HttpServlet {
         ServerConfig config = services.config();
         ImageInfo info = image.info();
         Region region = Region.parse(params[0], info.width(), info.height());
-        Size size = Size.parse(params[1], version, region, config.allowUpscaling);
+        Size size = Size.parse(params[1], version, region, config.allowUpscaling, config.maxCvt);
         Rotation rotation = Rotation.parse(params[2]);
         QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
         Processing processing = qf.processing(rotation);

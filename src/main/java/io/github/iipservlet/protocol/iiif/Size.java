@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
  * The size parameter (IIIF 3.0 and 2.1 section 4.2): {@code max}, {@code full} (version 2 only),
  * {@code pct:n}, {@code w,}, {@code ,h}, {@code w,h}, {@code !w,h}, and in version 3 the same with
  * a leading {@code ^} that allows upscaling. The result is the exact output size: {@code w,} is w
- * pixels wide, {@code !w,h} and {@code pct:n} already fitted to the region's aspect.
+ * pixels wide, {@code !w,h} and {@code pct:n} already fitted to the region's aspect. maxWidth and
+ * maxHeight (MAX_CVT) bound it: {@code max} and {@code !w,h} fit inside them, the other forms
+ * above them are a 400.
  *
  * @param width   output width (at least 1)
  * @param height  output height (at least 1)
@@ -22,8 +24,10 @@ record Size(int width, int height, boolean upscale) {
     /**
      * @param version        IIIF major version of this request
      * @param allowUpscaling ALLOW_UPSCALING (applies to versions 1 and 2; version 3 also needs {@code ^})
+     * @param limit          maxWidth and maxHeight of info.json (MAX_CVT; Integer.MAX_VALUE for none)
      */
-    static Size parse(String text, int version, Region region, boolean allowUpscaling) throws IiifError {
+    static Size parse(String text, int version, Region region, boolean allowUpscaling, int limit)
+            throws IiifError {
         String size = text.toLowerCase(Locale.ROOT);
         boolean caret = version >= 3 && size.startsWith("^");
         if (caret) {
@@ -39,6 +43,13 @@ record Size(int width, int height, boolean upscale) {
             // Version 3 dropped "full" as a size; iipsrv still takes it, the IIIF 3 validator wants a 400.
             w = regionW;
             h = regionH;
+            // 3.0: max is "constrained to a smaller size by maxWidth, maxHeight"; 2.1: "the maximum
+            // size available, as indicated by maxWidth, maxHeight". Version 2's full is not.
+            if (size.equals("max") && (w > limit || h > limit)) {
+                long[] fitted = fit(regionW, regionH, ratio, Math.min(w, limit), Math.min(h, limit));
+                w = fitted[0];
+                h = fitted[1];
+            }
         } else if (size.startsWith("pct:")) {
             String n = size.substring(4);
             if (!DECIMAL.matcher(n).matches()) {
@@ -76,7 +87,8 @@ record Size(int width, int height, boolean upscale) {
                 w = dimension(ws, "invalid width");
                 h = dimension(hs, "invalid height");
                 if (confined) {
-                    long[] fitted = fit(regionW, regionH, ratio, w, h);
+                    // 3.0: "not larger than ... w, h, or server-imposed limits".
+                    long[] fitted = fit(regionW, regionH, ratio, Math.min(w, limit), Math.min(h, limit));
                     w = fitted[0];
                     h = fitted[1];
                 }
@@ -92,7 +104,13 @@ record Size(int width, int height, boolean upscale) {
         if (version >= 3 && !upscale && (w > regionW || h > regionH)) {
             throw upscalingNeedsCaret();
         }
-        return new Size((int) Math.min(Integer.MAX_VALUE, w), (int) Math.min(Integer.MAX_VALUE, h), upscale);
+        // 3.0 section 4.2: not "greater than the server-imposed limits ... 400"; 2.1 section 5.2:
+        // "clients should expect requests with larger linear dimensions to be rejected".
+        if (w > limit || h > limit) {
+            throw IiifError.bad("IIIF: requested size " + w + "x" + h + " is above maxWidth and maxHeight "
+                    + limit);
+        }
+        return new Size((int) w, (int) h, upscale);
     }
 
     /** The largest size of the region's aspect inside boxW x boxH, as iipsrv's view fits it. */

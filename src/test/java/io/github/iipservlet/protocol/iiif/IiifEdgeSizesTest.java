@@ -32,6 +32,8 @@ class IiifEdgeSizesTest {
     static TiffWriter.Written tall;
     /** IIIF 3, MAX_CVT 5000 (the default). */
     static TestServer v3;
+    /** MAX_CVT 1000: maxWidth and maxHeight below the image's height. */
+    static TestServer limited;
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,11 +49,13 @@ class IiifEdgeSizesTest {
                 .resolve("pct%2e%2e.tif"));
         TiffWriter.builder().size(300, 200).write(tmp.resolve("secret.tif"));
         v3 = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/"));
+        limited = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "MAX_CVT", "1000"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         v3.close();
+        limited.close();
     }
 
     private static String url(TestServer server, String params) {
@@ -163,6 +167,51 @@ class IiifEdgeSizesTest {
         assertEquals("200x200", size(v3.baseUrl() + "/iiif/spec.tif/square/max/0/default.jpg"));
         // iipsrv's single-precision fractions give 699x699 here.
         assertEquals("700x700", size(v3.baseUrl() + "/iiif/wide.tif/square/max/0/default.jpg"));
+    }
+
+    // ---- finding 3: sizes above maxWidth/maxHeight ----------------------------------------------------
+
+    /**
+     * 3.0 section 4.2: "the pixel dimensions of the scaled region MUST NOT be ... greater than the
+     * server-imposed limits ... SHOULD result in a 400"; 2.1 section 5.2: larger requests are
+     * "rejected". maxWidth = maxHeight = MAX_CVT (5000 here).
+     */
+    @Test
+    void sizesAboveTheLimitsAreRefused() throws Exception {
+        assertTrue(ok(v3.baseUrl() + "/iiif/tall.tif/info.json").text().contains("\"maxWidth\" : 5000"));
+        assertAll(400, v3, "full/%s/0/default.jpg", List.of("%5E6000,10", "%5E10000,10000", "%5E5001,",
+                "%5E,5001", "%5Epct:400", "%5E3256,"));
+        assertEquals("5000x10", size(url(v3, "full/%5E5000,10/0/default.jpg")));
+        // Version 2 scales up without '^' (sizeAboveFull), within the same limits.
+        assertAll(400, v3, "full/%s/0/default.jpg", List.of("6000,10", "10000,10000", ",5001", "pct:400"),
+                "Accept", V2);
+        assertEquals("10x5000", size(url(v3, "full/10,5000/0/default.jpg"), "Accept", V2));
+    }
+
+    /**
+     * max is "constrained to a smaller size by maxWidth, maxHeight" and !w,h is "not larger than
+     * ... server-imposed limits" (3.0 section 4.2; 2.1: max is "the maximum size available, as
+     * indicated by maxWidth, maxHeight"): they fit inside. The other forms name their size.
+     */
+    @Test
+    void maxAndConfinedSizesFitInsideTheLimits() throws Exception {
+        assertTrue(ok(limited.baseUrl() + "/iiif/tall.tif/info.json").text().contains("\"maxHeight\" : 1000"));
+        assertEquals("651x1000", size(url(limited, "full/max/0/default.jpg")));
+        assertEquals("651x1000", size(url(limited, "full/%5Emax/0/default.jpg")));
+        assertEquals("651x1000", size(url(limited, "full/!900,2000/0/default.jpg")));
+        assertEquals("651x1000", size(url(limited, "full/%5E!3000,3000/0/default.jpg")));
+        assertEquals("651x1000", size(url(limited, "full/651,/0/default.jpg")));
+        assertEquals("1000x1000", size(url(limited, "full/1000,1000/0/default.jpg")));
+        assertEquals("65x1000", size(url(limited, "0,0,100,1536/max/0/default.jpg")));
+        assertAll(400, limited, "full/%s/0/default.jpg", List.of("652,", ",1001", "700,1001", "pct:70",
+                "%5E1001,1"));
+        assertEquals("651x1000", size(url(limited, "full/max/0/default.jpg"), "Accept", V2));
+        assertEquals("651x1000", size(url(limited, "full/!3000,3000/0/default.jpg"), "Accept", V2));
+        // Version 2's full is the region's full size: above the limits it is refused, not shrunk.
+        assertAll(400, limited, "full/%s/0/default.jpg", List.of("full", "1500,", "pct:100"), "Accept", V2);
+        // IIP's CVT keeps iipsrv's clamping.
+        BufferedImage cvt = ok(limited.iipUrl() + "?FIF=tall.tif&HEI=3000&CVT=jpeg").image();
+        assertEquals("651x1000", cvt.getWidth() + "x" + cvt.getHeight());
     }
 
     // ---- finding 4: the grammar of region and size ----------------------------------------------------
