@@ -102,7 +102,11 @@ record Size(int width, int height, boolean upscale) {
         // 3.0 says !w,h is "not larger than the extracted region"; the IIIF 3 validator (size_noup)
         // wants !2000,3000 on a 1000x1000 image refused, as iipsrv does, so it is checked too.
         if (version >= 3 && !upscale && (w > regionW || h > regionH)) {
-            throw upscalingNeedsCaret();
+            if (!caret) {
+                throw upscalingNeedsCaret();
+            }
+            // 3.0 section 4.2: '^' that needs upscaling on a server without it "SHOULD result in a 501".
+            throw new IiifError(IiifError.NOT_IMPLEMENTED, "IIIF: upscaling is not supported by this server");
         }
         // 3.0 section 4.2: not "greater than the server-imposed limits ... 400"; 2.1 section 5.2:
         // "clients should expect requests with larger linear dimensions to be rejected".

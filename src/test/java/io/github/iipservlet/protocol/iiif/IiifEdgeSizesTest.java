@@ -34,6 +34,8 @@ class IiifEdgeSizesTest {
     static TestServer v3;
     /** MAX_CVT 1000: maxWidth and maxHeight below the image's height. */
     static TestServer limited;
+    /** ALLOW_UPSCALING=0. */
+    static TestServer noUpscaling;
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,12 +52,14 @@ class IiifEdgeSizesTest {
         TiffWriter.builder().size(300, 200).write(tmp.resolve("secret.tif"));
         v3 = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/"));
         limited = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "MAX_CVT", "1000"));
+        noUpscaling = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "ALLOW_UPSCALING", "0"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         v3.close();
         limited.close();
+        noUpscaling.close();
     }
 
     private static String url(TestServer server, String params) {
@@ -71,6 +75,11 @@ class IiifEdgeSizesTest {
     private static String size(String url, String... headers) throws Exception {
         BufferedImage img = ok(url, headers).image();
         return img.getWidth() + "x" + img.getHeight();
+    }
+
+    private static void assertStatus(int status, String url, String... headers) throws Exception {
+        Http.Reply r = Http.get(url, headers);
+        assertEquals(status, r.status(), () -> url + ": " + r.text());
     }
 
     /** Every region (or size) of the list answered with the status, all failures reported at once. */
@@ -212,6 +221,19 @@ class IiifEdgeSizesTest {
         // IIP's CVT keeps iipsrv's clamping.
         BufferedImage cvt = ok(limited.iipUrl() + "?FIF=tall.tif&HEI=3000&CVT=jpeg").image();
         assertEquals("651x1000", cvt.getWidth() + "x" + cvt.getHeight());
+    }
+
+    /**
+     * 3.0 section 4.2: "Requests for sizes prefixed with ^ that require upscaling SHOULD result in a
+     * 501 (Not Implemented) status code if the server does not support upscaling".
+     */
+    @Test
+    void upscalingOnAServerWithoutItIs501() throws Exception {
+        assertStatus(501, url(noUpscaling, "full/%5E1001,/0/default.jpg"));
+        assertStatus(501, url(noUpscaling, "full/%5Epct:120/0/default.jpg"));
+        assertStatus(400, url(noUpscaling, "full/1001,/0/default.jpg"));
+        assertEquals("500x768", size(url(noUpscaling, "full/%5E500,/0/default.jpg")));
+        assertEquals("1000x1536", size(url(noUpscaling, "full/%5Emax/0/default.jpg")));
     }
 
     // ---- finding 4: the grammar of region and size ----------------------------------------------------
