@@ -8,10 +8,11 @@ import io.github.iipservlet.protocol.PercentDecoding;
  * as the client wrote it is a base URI (its identifier may hold {@code %2F}). Otherwise it is
  * percent-decoded once before splitting, as iipsrv does, so an identifier holding {@code %2F}
  * names a sub-folder; the last four segments are the parameters, everything before them the
- * identifier.
+ * identifier. That one decoding is all (IIIF 3.0 and 2.1 section 9: clients encode {@code %} as
+ * {@code %25}); iipsrv decodes the identifier a second time.
  *
  * @param kind       what is asked for
- * @param identifier the image, still to be decoded once more by the image store's caller
+ * @param identifier the image, decoded (not for REDIRECT: the raw argument)
  * @param page       the page after IIIF_DELIMITER, or 0
  * @param params     region, size, rotation, quality.format (image requests only)
  */

@@ -64,7 +64,7 @@ public final class IiifServlet extends HttpServlet {
                 HttpReplies.notFound(response, "IIIF: no such image");
                 return;
             }
-            try (OpenImage opened = services.images().open(PercentDecoding.decode(iiif.identifier()))) {
+            try (OpenImage opened = services.images().open(iiif.identifier())) {
                 // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (spec 8.1.5).
                 OpenImage image = opened.view(iiif.page(), 90);
                 if (HttpReplies.notModified(request, image)) {
@@ -100,7 +100,7 @@ public final class IiifServlet extends HttpServlet {
         } catch (IiifError e) {
             String decoded = PercentDecoding.decode(raw);
             if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
-                try (OpenImage image = services.images().open(PercentDecoding.decode(decoded))) {
+                try (OpenImage image = services.images().open(decoded)) {
                     return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);
                 } catch (ImageException notAnImage) {
                     // Not an image either: the parameters were wrong.
@@ -138,12 +138,14 @@ public final class IiifServlet extends HttpServlet {
         ServerConfig config = services.config();
         ImageInfo info = image.info();
         Region region = Region.parse(params[0], info.width(), info.height());
-        Size size = Size.parse(params[1], version, region, info.width(), info.height(), config.allowUpscaling);
+        Size size = Size.parse(params[1], version, region, config.allowUpscaling, config.maxCvt);
         Rotation rotation = Rotation.parse(params[2]);
         QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
         Processing processing = qf.processing(rotation);
-        ViewGeometry.Placement p = ViewGeometry.place(info, region.left(), region.top(), region.width(),
-                region.height(), size.width(), size.height(), size.keepAspect(), size.upscale(), config.maxCvt);
+        // The size is exact (w, is w wide): the view does not fit it to the region's aspect again.
+        ViewGeometry.Placement p = ViewGeometry.place(info, region.leftFraction(), region.topFraction(),
+                region.widthFraction(), region.heightFraction(), size.width(), size.height(), false,
+                size.upscale(), config.maxCvt);
         int quality = qf.format() == OutputFormat.JPEG ? services.renderer().defaultQuality()
                 : Encoders.defaultQuality(qf.format(), config);
         if (Math.max(p.outWidth(), p.outHeight()) > qf.format().maxDimension) {

@@ -247,7 +247,7 @@ class IiifProtocolTest {
         assertSize("500x350", image("full/pct:50/0/default.jpg"));
         assertSize("3000x2100", image("full/%5E3000,/0/default.jpg"));
         assertSize("1000x700", image("full/%5Emax/0/default.jpg"));
-        assertSize("699x699", image("square/max/0/default.jpg"));
+        assertSize("700x700", image("square/max/0/default.jpg"));
         assertSize("500x350", image("pct:10,10,50,50/max/0/default.jpg"));
         assertSize("256x179", image("0,0,1024,1024/256,/0/default.jpg"));
         assertSize("100x70", image("FULL/100,/0/DEFAULT.JPG"));
