@@ -20,7 +20,8 @@ public final class ServerConfig {
 
     /**
      * Every variable iipsrv reads, plus the deprecated names we still accept (decision 9), plus our
-     * own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT, FLUSH_SECRET and FLUSH_ROLE.
+     * own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT, FLUSH_SECRET, FLUSH_ROLE and
+     * TRUSTED_PROXIES.
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -29,7 +30,8 @@ public final class ServerConfig {
             "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "INTERPOLATION", "CORS", "BASE_URL", "CACHE_CONTROL", "URI_MAP",
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
-            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE");
+            "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE",
+            "TRUSTED_PROXIES");
 
     public final int verbosity;
     public final String logFile;
@@ -84,6 +86,11 @@ public final class ServerConfig {
     public final int ompNumThreads;
     /** JPEG2000_DECODER: auto (OpenJPEG when libopenjp2 loads, else JJ2000), openjpeg or jj2000. */
     public final String jpeg2000Decoder;
+    /**
+     * Ours: the peers whose X-Forwarded-* headers are believed (decision 11); by default loopback
+     * and the private ranges, as Tomcat's RemoteIpValve. Empty: nobody's.
+     */
+    public final AddressRanges trustedProxies;
 
     private final Map<String, String> effective;
     private final List<String> warnings;
@@ -146,6 +153,7 @@ public final class ServerConfig {
         decoderModules = p.text("DECODER_MODULES", "");
         ompNumThreads = Math.max(0, p.integer("OMP_NUM_THREADS", 0));
         jpeg2000Decoder = p.text("JPEG2000_DECODER", "auto");
+        trustedProxies = p.addresses("TRUSTED_PROXIES", AddressRanges.DEFAULT);
         if (!flushSecret.isEmpty()) {
             p.effective.put("FLUSH_SECRET", "(set, not shown)"); // the start-up log must not reveal it
         }
@@ -222,6 +230,17 @@ public final class ServerConfig {
                 effective.put(name, Integer.toString(used));
             }
             return used;
+        }
+
+        AddressRanges addresses(String name, String dflt) {
+            String v = text(name, dflt);
+            try {
+                return AddressRanges.parse(v);
+            } catch (IllegalArgumentException e) {
+                warnings.add(name + ": " + e.getMessage() + ": nobody's proxy headers are believed");
+                effective.put(name, "");
+                return AddressRanges.NONE;
+            }
         }
 
         double real(String name, double dflt) {

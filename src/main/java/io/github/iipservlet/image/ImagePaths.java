@@ -48,7 +48,10 @@ public final class ImagePaths {
         return suffix;
     }
 
-    /** True when an identifier is acceptable at all: no NUL, no backslash, no ".." segment. */
+    /**
+     * True when an identifier is acceptable at all: no NUL, no backslash, no segment starting with
+     * a dot: not {@code ..}, and no dot-file or dot-folder (decision 12; {@code /list/} hides them too).
+     */
     public static boolean isSafeIdentifier(String identifier) {
         if (identifier.indexOf('\0') >= 0 || identifier.indexOf('\\') >= 0) {
             return false;
@@ -58,7 +61,7 @@ public final class ImagePaths {
         while (start <= n) {
             int slash = identifier.indexOf('/', start);
             int end = slash < 0 ? n : slash;
-            if (end - start == 2 && identifier.charAt(start) == '.' && identifier.charAt(start + 1) == '.') {
+            if (end > start && identifier.charAt(start) == '.') {
                 return false;
             }
             if (slash < 0) {
@@ -94,6 +97,12 @@ public final class ImagePaths {
             Path real = candidate.toRealPath();
             if (!real.startsWith(root) || !Files.isRegularFile(real)) {
                 throw notFound();
+            }
+            // Also where a symlink leads: no dot-file or dot-folder inside the served folder.
+            for (Path name : root.relativize(real)) {
+                if (name.toString().startsWith(".")) {
+                    throw notFound();
+                }
             }
             return real;
         } catch (IOException e) {

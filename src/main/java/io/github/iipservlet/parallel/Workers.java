@@ -6,6 +6,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * The bounded pool that lets one large render use several cores (iipsrv's OpenMP threads,
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * to help. Helpers claim chunks from the same counter, so when the pool is busy with other
  * requests the caller simply does all the work (no request ever waits for a queued helper), and
  * the machine never runs more than {@code threads} render threads per request nor more than
- * {@code threads - 1} helpers in total.
+ * {@code threads - 1} helpers in total. Before each chunk of a run of several, the asking
+ * thread's {@link Cancellation} is checked: a render for a client that has gone stops there.
  */
 public final class Workers implements AutoCloseable {
     /** No helpers: every render runs on its request thread alone. */
@@ -65,10 +67,15 @@ public final class Workers implements AutoCloseable {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        // The asking thread's request: helpers check it too. A single chunk is small work, not checked.
+        BooleanSupplier gone = count > 1 ? Cancellation.current() : () -> false;
         Runnable worker = () -> {
             int i;
             while ((i = next.getAndIncrement()) < count) {
                 try {
+                    if (failure.get() == null && gone.getAsBoolean()) {
+                        failure.compareAndSet(null, new Cancellation.Cancelled());
+                    }
                     if (failure.get() == null) {
                         chunk.run(i);
                     }

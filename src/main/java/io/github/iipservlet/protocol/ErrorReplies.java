@@ -1,6 +1,7 @@
 package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.parallel.Cancellation;
 import io.github.iipservlet.web.HttpReplies;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import org.apache.logging.log4j.Logger;
  * The one way the protocols answer a failure their own parsing did not (decision 2), so that a
  * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
  * a render too large for this server is 400; a heap that ran out anyway is 503 with Retry-After;
+ * a render stopped because its client has gone gets no reply;
  * anything else is a bug, logged with its stack trace and answered 500 with a fixed text (never a
  * banner page or a 400 that would hide it from the fuzzer, never a stack trace to the client).
  */
@@ -25,7 +27,10 @@ public final class ErrorReplies {
      * @param request the protocol and request, for the log
      */
     public static void send(HttpServletResponse response, Throwable failure, String request) throws IOException {
-        if (failure instanceof ImageException e) {
+        if (failure instanceof Cancellation.Cancelled) {
+            // Nobody is there to read a reply.
+            LOG.debug("stopped {}: the client has gone", request);
+        } else if (failure instanceof ImageException e) {
             HttpReplies.notFound(response, e.replyText());
         } else if (failure instanceof TooLargeToRender e) {
             LOG.info("refused {}: {}", request, e.getMessage());

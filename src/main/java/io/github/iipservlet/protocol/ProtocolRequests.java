@@ -1,7 +1,9 @@
 package io.github.iipservlet.protocol;
 
+import io.github.iipservlet.config.AddressRanges;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Where a path-style protocol finds its argument: the value of its command when the front servlet
@@ -10,6 +12,12 @@ import java.util.Locale;
  * Also the public URL a client used, for the IIIF id and redirects.
  */
 public final class ProtocolRequests {
+    private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]{2,45}\\]|[A-Za-z0-9][A-Za-z0-9.-]{0,252})"
+            + "(:\\d{1,5})?");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+    /** Path characters of RFC 3986 only: no quote, space or angle bracket reaches an id. */
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._~!$&'()*+,;=:@%/-]{1,256}");
+
     /**
      * Request attribute set by the URI_MAP filter: the request string it built from the path. Its
      * presence tells a query-form request from a mapped one.
@@ -43,8 +51,8 @@ public final class ProtocolRequests {
      * {@code X-Forwarded-Prefix} from {@link #origin}, then the request URI, then the query when
      * the argument came from it (iipsrv's query form). A mapped or path-form request ends at its path.
      */
-    public static String requestUrl(HttpServletRequest request) {
-        StringBuilder url = new StringBuilder(origin(request)).append(request.getRequestURI());
+    public static String requestUrl(HttpServletRequest request, AddressRanges trustedProxies) {
+        StringBuilder url = new StringBuilder(origin(request, trustedProxies)).append(request.getRequestURI());
         String query = request.getQueryString();
         boolean queryForm = request.getAttribute(ParsedRequest.ATTRIBUTE) != null
                 && request.getAttribute(MAPPED_ATTRIBUTE) == null;
@@ -57,30 +65,37 @@ public final class ProtocolRequests {
     /**
      * {@code scheme://host[:port][prefix]} as the client sees this server: a reverse proxy's
      * {@code X-Forwarded-Proto}, {@code -Host}, {@code -Port} and {@code -Prefix} win over what the
-     * container saw (the first value of each, as a chain of proxies appends).
+     * container saw (the first value of each, as a chain of proxies appends), but only from a peer
+     * in TRUSTED_PROXIES and only when well formed (decision 11): anybody else's would go into
+     * cached ids and redirects. The scheme is http or https; a malformed Host is not used.
      */
-    public static String origin(HttpServletRequest request) {
-        String scheme = first(request.getHeader("X-Forwarded-Proto"));
-        if (scheme == null) {
-            scheme = request.getScheme();
+    public static String origin(HttpServletRequest request, AddressRanges trustedProxies) {
+        boolean proxied = trustedProxies.contains(request.getRemoteAddr());
+        String scheme = proxied ? first(request.getHeader("X-Forwarded-Proto")) : null;
+        scheme = scheme == null ? null : scheme.toLowerCase(Locale.ROOT);
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            scheme = "https".equalsIgnoreCase(request.getScheme()) ? "https" : "http";
         }
-        scheme = scheme.toLowerCase(Locale.ROOT);
-        String host = first(request.getHeader("X-Forwarded-Host"));
+        String forwardedHost = proxied ? validHost(first(request.getHeader("X-Forwarded-Host"))) : null;
+        String host = forwardedHost != null ? forwardedHost : validHost(request.getHeader("Host"));
         if (host == null) {
-            host = request.getHeader("Host");
+            host = validHost(request.getServerName() + ":" + request.getServerPort());
+            if (host == null) {
+                host = "localhost:" + request.getLocalPort();
+            }
         }
-        if (host == null || host.isEmpty()) {
-            host = request.getServerName() + ":" + request.getServerPort();
+        String port = proxied ? first(request.getHeader("X-Forwarded-Port")) : null;
+        if (port != null && !PORT.matcher(port).matches()) {
+            port = null;
         }
-        String port = first(request.getHeader("X-Forwarded-Port"));
         if (port != null && !hasPort(host) && !port.equals(defaultPort(scheme))) {
             host = host + ":" + port;
-        } else if (port != null && hasPort(host) && request.getHeader("X-Forwarded-Host") == null) {
+        } else if (port != null && hasPort(host) && forwardedHost == null) {
             // The container's Host names its own port, not the proxy's.
             host = host.substring(0, host.lastIndexOf(':')) + (port.equals(defaultPort(scheme)) ? "" : ":" + port);
         }
-        String prefix = first(request.getHeader("X-Forwarded-Prefix"));
-        if (prefix == null) {
+        String prefix = proxied ? first(request.getHeader("X-Forwarded-Prefix")) : null;
+        if (prefix == null || !PREFIX.matcher(prefix).matches()) {
             prefix = "";
         }
         while (prefix.endsWith("/")) {
@@ -90,6 +105,11 @@ public final class ProtocolRequests {
             prefix = "/" + prefix;
         }
         return scheme + "://" + host + prefix;
+    }
+
+    /** A host name or address literal with an optional port, or null for anything else. */
+    private static String validHost(String host) {
+        return host != null && HOST.matcher(host).matches() ? host : null;
     }
 
     private static boolean hasPort(String host) {

@@ -13,6 +13,7 @@ import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
+import io.github.iipservlet.parallel.Cancellation;
 import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Histogram;
 import io.github.iipservlet.process.Pipeline;
@@ -52,6 +53,8 @@ public final class ViewRenderer {
     private final int maxLayers;
     /** Views rendered (not answered by the tile store), for /health. */
     private final java.util.concurrent.atomic.LongAdder renders = new java.util.concurrent.atomic.LongAdder();
+    /** Renders stopped because their client had gone, for /health. */
+    private final java.util.concurrent.atomic.LongAdder abandoned = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param encoders         one encoder per output format, with MAX_ICC and COPYRIGHT
@@ -78,6 +81,11 @@ public final class ViewRenderer {
     /** Views rendered since start: the tile store answered the others. */
     public long renders() {
         return renders.sum();
+    }
+
+    /** Renders stopped since start because their client had gone. */
+    public long abandonedRenders() {
+        return abandoned.sum();
     }
 
     public int defaultQuality() {
@@ -128,6 +136,9 @@ public final class ViewRenderer {
         pixelBudget.acquireUninterruptibly((int) kib);
         try {
             bytes = view.isTile() ? renderTile(view, image) : renderRegion(view, image);
+        } catch (Cancellation.Cancelled e) {
+            abandoned.increment();
+            throw e;
         } finally {
             pixelBudget.release((int) kib);
         }
@@ -249,6 +260,9 @@ public final class ViewRenderer {
                 // The pipeline may hand back the reader's own array for a tile: the blend then copies.
                 out = watermark.apply(out, block, out == whole, ThreadLocalRandom.current());
             }
+        }
+        if (outWidth > 0) {
+            Cancellation.check(); // a region's encoding is worth skipping too
         }
         return encoder.encode(out, view.quality(), encoders.metadata(info, p, levelScale(info, view.level())));
     }

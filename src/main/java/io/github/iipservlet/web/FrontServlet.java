@@ -30,20 +30,12 @@ public final class FrontServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
         if (request.getAttribute(ProtocolRequests.MAPPED_ATTRIBUTE) instanceof String mapped) {
-            // URI_MAP (UriMapFilter): iipsrv takes any method for a mapped request, as a GET.
+            // URI_MAP (UriMapFilter): the path is the request string, whatever the method.
             dispatch(request, response, ParsedRequest.parse(mapped, false));
             return;
         }
-        String method = request.getMethod();
-        if ("OPTIONS".equals(method)) {
-            HttpReplies.headerOnly(response, HttpServletResponse.SC_NO_CONTENT);
-            return;
-        }
-        boolean post = "POST".equals(method);
-        if (!post && !"GET".equals(method)) {
-            HttpReplies.headerOnly(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED);
-            return;
-        }
+        // The method filter has let only GET, HEAD and POST through.
+        boolean post = "POST".equals(request.getMethod());
         String requestString = request.getQueryString();
         if ((requestString == null || requestString.isEmpty()) && post) {
             requestString = readBody(request);

@@ -45,6 +45,7 @@ public final class HealthServlet extends HttpServlet {
                 + "  \"uptimeSeconds\":" + (System.currentTimeMillis() - services.startedMillis()) / 1000 + ",\n"
                 + "  \"jpeg2000Decoder\":\"" + JsonStrings.escape(services.jpeg2000Decoder()) + "\",\n"
                 + "  \"renders\":" + services.renderer().renders() + ",\n"
+                + "  \"abandonedRenders\":" + services.renderer().abandonedRenders() + ",\n"
                 + "  \"openImages\":" + services.images().size() + ",\n"
                 + "  \"nativeCodecs\":{\"handles\":" + codecs.handles() + ",\"buffers\":" + codecs.buffers()
                 + ",\"bytes\":" + codecs.bytes() + "},\n"

@@ -26,11 +26,11 @@ public final class HttpReplies {
         response.setHeader("X-Powered-By", "IIPImage");
     }
 
-    /** 204, 304 or 405 with no body (spec 2.5.5). */
+    /** 204, 304 or 405 with no body (spec 2.5.5); Allow names the methods of {@link MethodFilter}. */
     public static void headerOnly(HttpServletResponse response, int status) {
         response.setStatus(status);
         identify(response);
-        response.setHeader("Allow", "GET, POST, OPTIONS");
+        response.setHeader("Allow", "GET, HEAD, POST, OPTIONS");
         response.setContentLength(0);
     }
 

@@ -30,7 +30,9 @@ public final class PathSanitisingFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         if (request instanceof HttpServletRequest http && !isSafe(http)) {
-            HttpReplies.notFound((HttpServletResponse) response, "Image not found");
+            var mapping = http.getHttpServletMapping();
+            boolean listing = mapping != null && "list".equals(mapping.getServletName());
+            HttpReplies.notFound((HttpServletResponse) response, listing ? "Folder not found" : "Image not found");
             return;
         }
         chain.doFilter(request, response);

@@ -65,7 +65,8 @@ class NativeCodecsTest {
         }
         pool.shutdown();
         NativeCodecs.Stats stats = codecs.stats();
-        assertTrue(stats.handles() <= NativeCodecs.MAX_IDLE, "handles kept: " + stats);
+        // Decoders within their bound, and the one encoder the test used.
+        assertTrue(stats.handles() <= NativeCodecs.MAX_IDLE + 1, "handles kept: " + stats);
         assertTrue(stats.bytes() <= 3 * NativeCodecs.MAX_IDLE_BYTES, "native bytes kept: " + stats);
         assertNotEquals(0, stats.bytes());
 

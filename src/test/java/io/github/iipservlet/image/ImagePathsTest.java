@@ -20,7 +20,12 @@ class ImagePathsTest {
         assertFalse(ImagePaths.isSafeIdentifier("x\0.tif"));
         assertFalse(ImagePaths.isSafeIdentifier("a\\b.tif"));
         assertTrue(ImagePaths.isSafeIdentifier("a/b..c.tif"));
-        assertTrue(ImagePaths.isSafeIdentifier("..a.tif"));
+        assertTrue(ImagePaths.isSafeIdentifier("a.b/c.tif"));
+        // Dot-files and dot-folders are served by no protocol (decision 12).
+        assertFalse(ImagePaths.isSafeIdentifier("..a.tif"));
+        assertFalse(ImagePaths.isSafeIdentifier(".hidden.tif"));
+        assertFalse(ImagePaths.isSafeIdentifier("a/.git/x.tif"));
+        assertFalse(ImagePaths.isSafeIdentifier("./a.tif"));
     }
 
     @Test

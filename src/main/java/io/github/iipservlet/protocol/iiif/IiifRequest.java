@@ -12,7 +12,7 @@ import io.github.iipservlet.protocol.PercentDecoding;
  * {@code %25}); iipsrv decodes the identifier a second time.
  *
  * @param kind       what is asked for
- * @param identifier the image, decoded (not for REDIRECT: the raw argument)
+ * @param identifier the image, decoded
  * @param page       the page after IIIF_DELIMITER, or 0
  * @param params     region, size, rotation, quality.format (image requests only)
  */
@@ -24,7 +24,7 @@ record IiifRequest(Kind kind, String identifier, int page, String[] params) {
     /** @param raw the argument as the client sent it (not decoded) */
     static IiifRequest parse(String raw, String delimiter) throws IiifError {
         if (raw.indexOf('/') < 0) {
-            return new IiifRequest(Kind.REDIRECT, raw, 0, null);
+            return withPage(Kind.REDIRECT, PercentDecoding.decode(raw), null, delimiter);
         }
         // Decoding keeps every slash of the raw argument, so there is one.
         String decoded = PercentDecoding.decode(raw);

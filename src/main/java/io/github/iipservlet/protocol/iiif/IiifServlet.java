@@ -32,17 +32,12 @@ import java.nio.charset.StandardCharsets;
  */
 public final class IiifServlet extends HttpServlet {
     private static final String CONTEXT_PREFIX = "http://iiif.io/api/image/";
+    /** The request headers a IIIF reply depends on. */
+    static final String VARY = "Accept, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Prefix, "
+            + "X-IIIF-ID";
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String method = request.getMethod();
-        boolean pathForm = request.getAttribute(io.github.iipservlet.protocol.ParsedRequest.ATTRIBUTE) == null;
-        // The front servlet has already checked the method of a query-form or URI_MAP request.
-        if (pathForm && !"GET".equals(method) && !"HEAD".equals(method) && !"POST".equals(method)) {
-            HttpReplies.headerOnly(response, "OPTIONS".equals(method) ? HttpServletResponse.SC_NO_CONTENT
-                    : HttpServletResponse.SC_METHOD_NOT_ALLOWED);
-            return;
-        }
         Services services = Services.of(getServletContext());
         ServerConfig config = services.config();
         String raw = ProtocolRequests.argument(request, "IIIF");
@@ -51,9 +46,15 @@ public final class IiifServlet extends HttpServlet {
             return;
         }
         int version = negotiatedVersion(request.getHeader("Accept"), config.iiifVersion);
+        // Accept picks the version; the others make the id (decision 11).
+        response.setHeader("Vary", VARY);
         try {
             IiifRequest iiif = parse(services, raw);
             if (iiif.kind() == IiifRequest.Kind.REDIRECT) {
+                // Only an image's base URI is one: anything else is not found, not sent elsewhere.
+                try (OpenImage image = services.images().open(iiif.identifier())) {
+                    image.view(iiif.page(), 90);
+                }
                 response.setStatus(HttpServletResponse.SC_SEE_OTHER);
                 HttpReplies.identify(response);
                 response.setHeader("Location", serviceUrl(request, config, raw) + "/info.json");
@@ -112,7 +113,8 @@ public final class IiifServlet extends HttpServlet {
 
     private static void info(HttpServletRequest request, HttpServletResponse response, ImageInfo info, int version,
             String raw, ServerConfig config) throws IOException {
-        String id = request.getHeader("X-IIIF-ID");
+        // iipsrv's X-IIIF-ID: a proxy's word for the id, so believed from trusted proxies only.
+        String id = config.trustedProxies.contains(request.getRemoteAddr()) ? request.getHeader("X-IIIF-ID") : null;
         if (id == null || id.isEmpty()) {
             String url = serviceUrl(request, config, raw);
             int cut = url.lastIndexOf("/info.json");
@@ -199,7 +201,7 @@ public final class IiifServlet extends HttpServlet {
         if (!config.baseUrl.isEmpty()) {
             return config.baseUrl + raw;
         }
-        return ProtocolRequests.requestUrl(request);
+        return ProtocolRequests.requestUrl(request, config.trustedProxies);
     }
 
     /**

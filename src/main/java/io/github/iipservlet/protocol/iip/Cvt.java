@@ -37,9 +37,9 @@ final class Cvt implements IipCommand {
         View view = View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),
                 p.outHeight(), session.processing(), format, session.quality(format))
                 .withLayers(session.layersFor(image.info()));
-        byte[] bytes = session.services.renderer().render(view, image);
         String disposition = (session.post ? "attachment" : "inline") + "; filename=\""
                 + OutputNames.fileName(image.identifier, p.outWidth(), p.outHeight(), format) + "\"";
-        session.output = new IipSession.Output(format.mimeType, bytes, disposition, info.lastModified);
+        session.output = new IipSession.Output(format.mimeType, () -> session.services.renderer().render(view, image),
+                disposition, info.lastModified);
     }
 }

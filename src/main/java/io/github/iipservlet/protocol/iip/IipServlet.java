@@ -24,12 +24,21 @@ public final class IipServlet extends HttpServlet {
     private static final byte[] ERROR_PREAMBLE = ("Content-Disposition: inline;filename=\""
             + "IIPisAMadGameClosedToOurUnderstanding.netfpx\"\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
+    /** Commands one request may hold (ours; iipsrv has no limit). */
+    static final int MAX_COMMANDS = 64;
+
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         ParsedRequest parsed = (ParsedRequest) request.getAttribute(ParsedRequest.ATTRIBUTE);
         if (parsed == null) {
             String query = request.getQueryString();
             parsed = ParsedRequest.parse(query == null ? "" : query, "POST".equals(request.getMethod()));
+        }
+        if (parsed.commands().size() > MAX_COMMANDS) {
+            // A 64 KB POST held about 1,800 commands; real IIP clients send a dozen at most.
+            HttpReplies.text(response, HttpServletResponse.SC_BAD_REQUEST, "Too many commands: at most "
+                    + MAX_COMMANDS + " in one request");
+            return;
         }
         Services services = Services.of(getServletContext());
         try (IipSession session = new IipSession(services, request, parsed.requestString(), parsed.post())) {
@@ -56,13 +65,14 @@ public final class IipServlet extends HttpServlet {
         }
     }
 
-    private static void reply(IipSession session, HttpServletResponse response) throws IOException {
+    private static void reply(IipSession session, HttpServletResponse response)
+            throws IOException, ImageException, TooLargeToRender, IipStop {
         if (session.output != null) {
             IipSession.Output out = session.output;
             if (out.contentDisposition() != null) {
                 response.setHeader("Content-Disposition", out.contentDisposition());
             }
-            HttpReplies.content(response, out.contentType(), out.body(), out.lastModified());
+            HttpReplies.content(response, out.contentType(), out.body().bytes(), out.lastModified());
         } else if (!session.errors.isEmpty()) {
             response.setHeader("Server", Version.SERVER);
             response.setHeader("Cache-Control", "no-cache");

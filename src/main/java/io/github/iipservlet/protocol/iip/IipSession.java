@@ -5,6 +5,7 @@ import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.protocol.TooLargeToRender;
 import io.github.iipservlet.web.Services;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ final class IipSession implements AutoCloseable {
     final boolean post;
 
     OpenImage image;
+    /** Every image this request opened: kept open until it ends, as a deferred output may read one. */
+    private final List<OpenImage> opened = new ArrayList<>();
 
     // View parameters (spec 4), iipsrv's defaults.
     double regionLeft;
@@ -65,8 +68,20 @@ final class IipSession implements AutoCloseable {
     boolean iipHeader;
     Output output;
 
-    /** An image or other body produced by an output command. */
-    record Output(String contentType, byte[] body, String contentDisposition, long lastModified) {
+    /**
+     * What an output command will send. Its body is made when the reply is written, so that of
+     * several output commands in one request only the last, which is the one sent, is rendered.
+     */
+    record Output(String contentType, Body body, String contentDisposition, long lastModified) {
+        /** An output whose body is already made. */
+        static Output of(String contentType, byte[] bytes, long lastModified) {
+            return new Output(contentType, () -> bytes, null, lastModified);
+        }
+    }
+
+    /** Makes an output's bytes (renders them, usually). */
+    interface Body {
+        byte[] bytes() throws ImageException, TooLargeToRender, IipStop;
     }
 
     IipSession(Services services, HttpServletRequest request, String requestString, boolean post) {
@@ -100,12 +115,9 @@ final class IipSession implements AutoCloseable {
     }
 
     void openImage(String identifier) throws ImageException {
-        OpenImage previous = image;
         image = null;
-        if (previous != null) {
-            previous.close();
-        }
         image = services.images().open(identifier);
+        opened.add(image);
     }
 
     /** Queues {@code Error/L:code argument} (spec 2.5.2; without iipsrv's 31-character truncation). */
@@ -153,10 +165,11 @@ final class IipSession implements AutoCloseable {
 
     @Override
     public void close() {
-        if (image != null) {
-            image.close();
-            image = null;
+        for (OpenImage i : opened) {
+            i.close();
         }
+        opened.clear();
+        image = null;
     }
 
     /** LYR for views of this image: only JPEG2000 has quality layers, so other images share cache entries. */

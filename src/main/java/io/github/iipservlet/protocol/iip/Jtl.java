@@ -40,7 +40,7 @@ final class Jtl implements IipCommand {
         }
         View view = View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - resolution, index,
                 session.processing(), session.format, session.quality(session.format)).withLayers(session.layersFor(info));
-        byte[] bytes = session.services.renderer().render(view, image);
-        session.output = new IipSession.Output(session.format.mimeType, bytes, null, info.lastModified);
+        session.output = new IipSession.Output(session.format.mimeType,
+                () -> session.services.renderer().render(view, image), null, info.lastModified);
     }
 }

@@ -84,8 +84,8 @@ final class Pfl implements IipCommand {
             }
         }
         json.append(bands.size() > 1 ? "\t}\n}" : "\n}");
-        session.output = new IipSession.Output("application/json", json.toString().getBytes(StandardCharsets.UTF_8),
-                null, info.lastModified);
+        session.output = IipSession.Output.of("application/json", json.toString().getBytes(StandardCharsets.UTF_8),
+                info.lastModified);
     }
 
     /** "x,y" with C atoi semantics; a missing y is 0. */

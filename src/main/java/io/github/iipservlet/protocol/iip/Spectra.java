@@ -67,8 +67,8 @@ final class Spectra implements IipCommand {
                     .append("</reflectance>\n\t</point>\n");
         }
         xml.append("</spectra>");
-        session.output = new IipSession.Output("application/xml", xml.toString().getBytes(StandardCharsets.UTF_8),
-                null, info.lastModified);
+        session.output = IipSession.Output.of("application/xml", xml.toString().getBytes(StandardCharsets.UTF_8),
+                info.lastModified);
     }
 
     /** 8 and 16-bit samples as a fraction of their range; 32-bit integers and floats as they are. */

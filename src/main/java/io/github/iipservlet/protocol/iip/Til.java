@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * column by column, each framed as {@code Tile,r,n,0/len+8:} + compression words + JPEG + CRLF.
  */
 final class Til implements IipCommand {
-    private static final int MAX_TILES = 4096;
+    /** Tiles one TIL request may ask for: the reply is built in memory, a few MB at this count. */
+    private static final int MAX_TILES = 256;
 
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
@@ -54,20 +55,24 @@ final class Til implements IipCommand {
         }
         byte compression = (byte) (info.bitsPerSample == 8 ? 2 : info.bitsPerSample == 16 ? 3 : 0);
         int levelIndex = info.resolutionCount() - 1 - resolution;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int x = x0; x <= x1; x++) {
-            for (int y = y0; y <= y1; y++) {
-                int index = y * across + x;
-                byte[] jpeg = session.services.renderer().render(View.tile(image.cacheIdentity(), levelIndex, index,
-                        Processing.NONE, OutputFormat.JPEG, session.services.renderer().defaultQuality())
-                        .withLayers(session.layersFor(info)), image);
-                out.writeBytes(("Tile," + resolution + "," + index + ",0/" + (jpeg.length + 8) + ":")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.writeBytes(new byte[] {compression, 0, 0, 0, 0, 0x11, 0, 0});
-                out.writeBytes(jpeg);
-                out.writeBytes(new byte[] {'\r', '\n'});
+        int from = x0;
+        int to = x1;
+        session.output = new IipSession.Output("application/vnd.netfpx", () -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (int x = from; x <= to; x++) {
+                for (int y = y0; y <= y1; y++) {
+                    int index = y * across + x;
+                    byte[] jpeg = session.services.renderer().render(View.tile(image.cacheIdentity(), levelIndex,
+                            index, Processing.NONE, OutputFormat.JPEG, session.services.renderer().defaultQuality())
+                            .withLayers(session.layersFor(info)), image);
+                    out.writeBytes(("Tile," + resolution + "," + index + ",0/" + (jpeg.length + 8) + ":")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.writeBytes(new byte[] {compression, 0, 0, 0, 0, 0x11, 0, 0});
+                    out.writeBytes(jpeg);
+                    out.writeBytes(new byte[] {'\r', '\n'});
+                }
             }
-        }
-        session.output = new IipSession.Output("application/vnd.netfpx", out.toByteArray(), null, info.lastModified);
+            return out.toByteArray();
+        }, null, info.lastModified);
     }
 }

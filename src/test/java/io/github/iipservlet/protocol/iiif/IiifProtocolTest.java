@@ -191,8 +191,10 @@ class IiifProtocolTest {
         assertTrue(ok(configured.baseUrl() + "/iiif/deflate/info.json").text().contains("\"width\" : 1000"));
         assertEquals("Max-size:1000 700", ok(configured.iipUrl() + "?FIF=deflate&OBJ=Max-size").text().strip()
                 .lines().filter(l -> l.startsWith("Max-size")).findFirst().orElse(""));
-        // A mapped request is processed whatever its method, as iipsrv does.
-        assertEquals(200, Http.send("OPTIONS", mapped + "deflate/info.json", null).status());
+        // One method policy for every form (iipsrv takes any method for a mapped request).
+        assertEquals(204, Http.send("OPTIONS", mapped + "deflate/info.json", null).status());
+        assertEquals(405, Http.send("PUT", mapped + "deflate/info.json", "").status());
+        assertEquals(200, Http.send("HEAD", mapped + "deflate/info.json", null).status());
         assertEquals(404, Http.get(configured.baseUrl() + "/images/nothere/info.json").status());
     }
 

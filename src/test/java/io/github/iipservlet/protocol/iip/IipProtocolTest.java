@@ -309,7 +309,10 @@ class IipProtocolTest {
         long millis = Files.getLastModifiedTime(images.resolve("test.tif")).toMillis() + 1000;
         String later = io.github.iipservlet.web.HttpReplies.httpDate(millis);
         assertEquals(200, get("FIF=test.tif&OBJ=Max-size", "If-Modified-Since", later).status());
-        assertEquals(405, Http.send("HEAD", iip + "FIF=test.tif&OBJ=Max-size", null).status());
+        // HEAD is GET without the body (iipsrv answers 405).
+        Http.Reply head = Http.send("HEAD", iip + "FIF=test.tif&OBJ=Max-size", null);
+        assertEquals(200, head.status());
+        assertEquals(0, head.body().length);
         assertEquals(405, Http.send("PUT", iip + "FIF=test.tif&OBJ=Max-size", "").status());
         Http.Reply options = Http.send("OPTIONS", iip + "FIF=test.tif", null);
         assertEquals(204, options.status());
