@@ -222,7 +222,8 @@ public final class TiffPyramidReader implements PyramidReader {
             closeQuietly(channel);
             LOG.debug("Cannot read {}: {}", file, e.getMessage());
             throw e;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            // A stack overflow: SubIFDs nested deeper than any writer nests them.
             closeQuietly(channel);
             LOG.debug("Cannot parse {}", file, e);
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: unreadable file structure", e);
