@@ -9,7 +9,7 @@ public class ImageException extends Exception {
     public enum Kind {
         /** Missing file, or a level/tile that does not exist: HTTP 404. */
         NOT_FOUND,
-        /** A file we do not serve (not TIFF/JPEG2000, untiled TIFF...): iipsrv's generic failure. */
+        /** A file we do not serve (not TIFF/JPEG2000, untiled TIFF...): HTTP 404 "Unsupported image". */
         UNSUPPORTED,
         /** A damaged or unreadable file: HTTP 404 as iipsrv's "TIFF error". */
         CORRUPT
@@ -33,7 +33,7 @@ public class ImageException extends Exception {
 
     /**
      * The text a 404 reply shows: the message, except for a file we do not serve, which is only
-     * named as such (iipsrv answers those with its generic failure).
+     * named as such (iipsrv answers those with its banner page and a 200).
      */
     public String replyText() {
         return kind == Kind.UNSUPPORTED ? "Unsupported image" : getMessage();

@@ -43,7 +43,7 @@ public final class ViewRenderer {
      * Pixel memory the renders running at once may hold, in KiB. A render reserves its estimate
      * before it decodes and waits while the budget is spent, so a burst of large CVTs queues
      * instead of exhausting the heap (measured: three full-size CVTs of an 8192x6144 image at
-     * -Xmx512m ran out of memory without it). A render larger than the whole budget runs alone.
+     * -Xmx512m ran out of memory without it). A render larger than the whole budget is refused.
      */
     private final Semaphore pixelBudget;
     private final int budgetKib;

@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * iipsrv's banner page: the reply to an empty request and iipsrv's "generic failure" (an
- * unsupported file, an invalid resolution), always HTTP 200 as iipsrv sends it.
+ * iipsrv's banner page, with a 200: the reply to a request that asks for nothing. iipsrv also
+ * sends it for its "generic failures"; here those have their real status (ErrorReplies).
  */
 public final class Advert {
     private static final byte[] PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>"

@@ -39,6 +39,11 @@ public final class FrontServlet extends HttpServlet {
         String requestString = request.getQueryString();
         if ((requestString == null || requestString.isEmpty()) && post) {
             requestString = readBody(request);
+            if (requestString == null) {
+                HttpReplies.text(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+                        "Request too large: a request string of at most " + MAX_BODY + " bytes");
+                return;
+            }
         }
         if (requestString == null || requestString.isEmpty()) {
             Advert.send(response);
@@ -104,13 +109,22 @@ public final class FrontServlet extends HttpServlet {
         return IIP_SERVLET;
     }
 
+    /**
+     * The body as a request string, or null when it is longer than {@link #MAX_BODY}. The rest of
+     * a long body is read and dropped, up to a megabyte, so that the client gets to read the 413.
+     */
     private static String readBody(HttpServletRequest request) throws IOException {
-        int length = request.getContentLength();
-        if (length <= 0 || length > MAX_BODY) {
-            return null;
-        }
         try (InputStream in = request.getInputStream()) {
-            return new String(in.readNBytes(length), StandardCharsets.ISO_8859_1).trim();
+            byte[] body = in.readNBytes(MAX_BODY + 1);
+            if (body.length <= MAX_BODY) {
+                return new String(body, StandardCharsets.ISO_8859_1).trim();
+            }
+            try {
+                in.skipNBytes(Math.min(1 << 20, Math.max(0, request.getContentLengthLong() - body.length)));
+            } catch (IOException shorter) {
+                // The client sent less than it announced: nothing more to drop.
+            }
+            return null;
         }
     }
 }

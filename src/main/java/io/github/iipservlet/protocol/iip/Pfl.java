@@ -19,7 +19,8 @@ import java.util.Locale;
  * ({@code %g}), scaled by the stack page's STONITS; floats with nine decimals.
  *
  * <p>Band names are quoted JSON keys (iipsrv 1.1 printed bare numbers, which no JSON parser reads).
- * A bad resolution or a line outside the level is iipsrv's generic failure (the banner page).
+ * A resolution that does not exist is 404, a line outside the level 400 (iipsrv answers both
+ * with its banner page and a 200).
  */
 final class Pfl implements IipCommand {
     @Override

@@ -82,6 +82,10 @@ class RequestBoundsTest {
         assertEquals(400, post.status());
         assertEquals(before, renders());
         assertTrue(post.text().startsWith("Too many commands"));
+        // Beyond 64 KB a body is not a request string at all (it used to get the banner page and a 200).
+        Http.Reply huge = Http.send("POST", server.iipUrl(), "FIF=a.tif&" + "x".repeat(70_000), "Content-Type",
+                "application/x-www-form-urlencoded");
+        assertEquals(413, huge.status());
     }
 
     /**
