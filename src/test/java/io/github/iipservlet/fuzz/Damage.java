@@ -19,8 +19,41 @@ import java.util.zip.Deflater;
  * random damage of the same places (and anywhere) until the count asked for is reached.
  */
 final class Damage {
-    /** One damaged file: its description, bytes, and the level-0 tile it aims at (-1: none in particular). */
-    record Variant(String base, String description, byte[] bytes, int tile) {
+    /**
+     * One damaged file: its description, the level-0 tile it aims at (-1: none in particular), and
+     * its bytes, made when asked for (a sweep's variants of a 2.4 MB LZW file would not fit in a
+     * test JVM's heap all at once).
+     */
+    static final class Variant {
+        private final String base;
+        private final String description;
+        private final int tile;
+        private final byte[] orig;
+        private final Edit edit;
+
+        Variant(String base, String description, int tile, byte[] orig, Edit edit) {
+            this.base = base;
+            this.description = description;
+            this.tile = tile;
+            this.orig = orig;
+            this.edit = edit;
+        }
+
+        String base() {
+            return base;
+        }
+
+        String description() {
+            return description;
+        }
+
+        int tile() {
+            return tile;
+        }
+
+        byte[] bytes() {
+            return edit.apply(orig.clone());
+        }
     }
 
     @FunctionalInterface
@@ -38,7 +71,7 @@ final class Damage {
     }
 
     private void add(String description, int tile, Edit edit) {
-        out.add(new Variant(base, description, edit.apply(orig.clone()), tile));
+        out.add(new Variant(base, description, tile, orig, edit));
     }
 
     private static String hex(long v) {

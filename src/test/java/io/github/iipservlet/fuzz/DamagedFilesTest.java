@@ -48,7 +48,9 @@ import org.junit.jupiter.api.Test;
  * target/fuzz/damaged-failures.txt; the first damaged files of each group are kept in
  * target/fuzz/damaged-failing/ (with a .txt saying what was changed). System properties:
  * {@code fuzz.seed}, {@code fuzz.damaged} (variants per base file, 300), {@code fuzz.xmx} (1g),
- * {@code fuzz.kinds} (comma-separated subset of jpeg,deflate,lzw,jp2-tiled,jp2-untiled).
+ * {@code fuzz.kinds} (comma-separated subset of jpeg,deflate,lzw,jp2-tiled,jp2-untiled),
+ * {@code fuzz.files} (comma-separated file numbers, as in d0275-jpeg.tif: only those, each kept
+ * in target/fuzz/damaged-failing/ whatever it gives; the numbering assumes the same kinds).
  */
 @Tag("fuzz")
 class DamagedFilesTest {
@@ -78,6 +80,12 @@ class DamagedFilesTest {
         long seed = Long.getLong("fuzz.seed", 20240611L);
         int perBase = Integer.getInteger("fuzz.damaged", 300);
         List<String> kinds = List.of(System.getProperty("fuzz.kinds", "jpeg,deflate,lzw,jp2-tiled,jp2-untiled").split(","));
+        java.util.Set<Integer> only = new java.util.TreeSet<>();
+        for (String n : System.getProperty("fuzz.files", "").split(",")) {
+            if (!n.isBlank()) {
+                only.add(Integer.parseInt(n.strip()));
+            }
+        }
         long t0 = System.nanoTime();
         Path images = FuzzImages.ensure(OUT.resolve("images"));
         FuzzImages.resetFolder(SERVED);
@@ -145,6 +153,9 @@ class DamagedFilesTest {
                 long tb = System.nanoTime();
                 for (Damage.Variant v : variants) {
                     index++;
+                    if (!only.isEmpty() && !only.contains(index)) {
+                        continue;
+                    }
                     files++;
                     String name = String.format(Locale.ROOT, "d%04d-%s.%s", index, base.kind(), base.extension());
                     Path file = SERVED.resolve(name);
@@ -152,7 +163,7 @@ class DamagedFilesTest {
                     Files.write(tmp, v.bytes());
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
                     List<Probe> probes = probes(name, maxRes, v.tile());
-                    boolean keep = false;
+                    boolean keep = !only.isEmpty();
                     for (Probe p : probes) {
                         requests++;
                         keep |= probeDamaged(base, v, name, p);
