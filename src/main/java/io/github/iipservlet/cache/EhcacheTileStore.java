@@ -25,6 +25,9 @@ public final class EhcacheTileStore implements TileStore {
     private final DefaultStatisticsService statistics = new DefaultStatisticsService();
     private final Cache<String, byte[]> cache;
     private final long maxEntryBytes;
+    private final Object putLock = new Object();
+    private static final org.apache.logging.log4j.Logger LOG =
+            org.apache.logging.log4j.LogManager.getLogger(EhcacheTileStore.class);
 
     /** @param bytes the off-heap budget in bytes (at least 1 MB is used) */
     public EhcacheTileStore(long bytes) {
@@ -47,10 +50,25 @@ public final class EhcacheTileStore implements TileStore {
         return cache.get(key);
     }
 
+    /**
+     * Stores a value, one put at a time: Ehcache's off-heap store throws AssertionError (with
+     * assertions off too) from concurrent puts that make it evict under pressure, Ehcache issue
+     * 3306, still open for 3.12 (found by the fuzzer: a 1 MB CVT next to tile renders failed its
+     * request). Serialised, 20,000 mixed puts from three threads never failed; puts are one per
+     * render, rare beside the gets, which stay concurrent. Should it fail anyway, the value is
+     * not stored and the request goes on.
+     */
     @Override
     public void put(String key, byte[] value) {
-        if (value.length <= maxEntryBytes) {
-            cache.put(key, value);
+        if (value.length > maxEntryBytes) {
+            return;
+        }
+        try {
+            synchronized (putLock) {
+                cache.put(key, value);
+            }
+        } catch (RuntimeException | AssertionError e) {
+            LOG.warn("the tile store refused an entry of {} bytes ({}): not stored", value.length, e.toString());
         }
     }
 

@@ -13,8 +13,9 @@ import org.apache.logging.log4j.Logger;
  * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
  * a render too large for this server is 400; a heap that ran out anyway is 503 with Retry-After;
  * a render stopped because its client has gone gets no reply;
- * anything else is a bug, logged with its stack trace and answered 500 with a fixed text (never a
- * banner page or a 400 that would hide it from the fuzzer, never a stack trace to the client).
+ * anything else, an Error of a library included, is a bug, logged with its stack trace and
+ * answered 500 with a fixed text (never a banner page or a 400 that would hide it from the fuzzer,
+ * never the container's error page with a stack trace and class names).
  */
 public final class ErrorReplies {
     private static final Logger LOG = LogManager.getLogger(ErrorReplies.class);

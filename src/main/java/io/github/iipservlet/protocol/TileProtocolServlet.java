@@ -68,7 +68,7 @@ public abstract class TileProtocolServlet extends HttpServlet {
             }
             HttpReplies.content(response, OutputFormat.JPEG.mimeType, services.renderer().render(view, image),
                     info.lastModified);
-        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+        } catch (ImageException | TooLargeToRender | RuntimeException | Error e) {
             ErrorReplies.send(response, e, command() + " request '" + argument + "'");
         }
     }

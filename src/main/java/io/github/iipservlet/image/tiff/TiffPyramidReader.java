@@ -597,10 +597,9 @@ public final class TiffPyramidReader implements PyramidReader {
         return jpegStream(l, raw);
     }
 
+    /** The tile's complete JPEG stream (shared tables and its own), checked to be one (JpegTileCheck). */
     private static byte[] jpegStream(LevelData l, byte[] raw) throws ImageException {
-        if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
-            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile");
-        }
+        checkJpegTile(l, raw);
         byte[] prefix = l.jpegPrefix;
         byte[] out = new byte[prefix.length + raw.length - 2];
         System.arraycopy(prefix, 0, out, 0, prefix.length);
@@ -1059,9 +1058,10 @@ public final class TiffPyramidReader implements PyramidReader {
 
     private static boolean decodeJpegRect(TurboJpeg turbo, LevelData l, byte[] raw, Level.TilePart p,
             NativeImage dst) throws ImageException {
-        if (raw.length < 4 || (raw[0] & 0xff) != 0xFF || (raw[1] & 0xff) != 0xD8) {
-            return false;
+        if (raw.length == 0) {
+            return false; // a sparse tile: the Java path makes it black
         }
+        checkJpegTile(l, raw);
         try {
             return turbo.decodeRect(l.jpegPrefix, raw, l.level.tileWidth(), l.level.tileHeight(), p.sx(), p.sy(),
                     p.w(), p.h(), dst, p.dx(), p.dy());
@@ -1105,35 +1105,11 @@ public final class TiffPyramidReader implements PyramidReader {
         return true;
     }
 
-    /**
-     * Refuses a JPEG stream whose frame header (SOF) is missing or larger than a tile before the
-     * JDK's decoder sees it: that decoder allocates the whole frame the header claims (a damaged
-     * header claimed 65535x65535). libjpeg-turbo's path checks the size it reads itself.
-     */
-    static void checkJpegFrame(byte[] stream, int maxWidth, int maxHeight) throws ImageException {
-        int i = 2;
-        while (i + 4 <= stream.length && (stream[i] & 0xff) == 0xFF) {
-            int marker = stream[i + 1] & 0xff;
-            if (marker == 0xFF) {
-                i++; // fill byte before a marker
-                continue;
-            }
-            int length = (stream[i + 2] & 0xff) << 8 | stream[i + 3] & 0xff;
-            boolean frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-            if (frame && i + 9 <= stream.length) {
-                int height = (stream[i + 5] & 0xff) << 8 | stream[i + 6] & 0xff;
-                int width = (stream[i + 7] & 0xff) << 8 | stream[i + 8] & 0xff;
-                if (width < 1 || height < 1 || width > maxWidth || height > maxHeight) {
-                    break;
-                }
-                return;
-            }
-            if (marker == 0xDA || length < 2) {
-                break;
-            }
-            i += 2 + length;
+    private static void checkJpegTile(LevelData l, byte[] raw) throws ImageException {
+        if (!JpegTileCheck.decodable(l.jpegPrefix, raw, l.level.tileWidth(), l.level.tileHeight(),
+                l.samplesInTile)) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile");
         }
-        throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad JPEG tile");
     }
 
     /** libjpeg-turbo's decode when it is installed and suits the stream, else null (ImageIO decodes). */
@@ -1172,7 +1148,6 @@ public final class TiffPyramidReader implements PyramidReader {
         if (fast != null) {
             return fast;
         }
-        checkJpegFrame(stream, l.level.tileWidth(), l.level.tileHeight());
         ImageReader reader = codecs.takeJdkJpegReader();
         boolean healthy = false;
         BufferedImage img;

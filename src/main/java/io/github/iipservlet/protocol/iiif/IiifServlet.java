@@ -84,7 +84,7 @@ public final class IiifServlet extends HttpServlet {
             }
         } catch (IiifError e) {
             HttpReplies.text(response, e.status, e.getMessage());
-        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+        } catch (ImageException | TooLargeToRender | RuntimeException | Error e) {
             ErrorReplies.send(response, e, "IIIF request '" + raw + "'");
         }
     }

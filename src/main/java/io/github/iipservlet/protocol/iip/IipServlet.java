@@ -60,7 +60,7 @@ public final class IipServlet extends HttpServlet {
             } else {
                 HttpReplies.text(response, HttpServletResponse.SC_BAD_REQUEST, stop.getMessage());
             }
-        } catch (ImageException | TooLargeToRender | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+        } catch (ImageException | TooLargeToRender | RuntimeException | Error e) {
             ErrorReplies.send(response, e, "IIP request '" + parsed.requestString() + "'");
         }
     }
