@@ -4,8 +4,9 @@ package io.github.iipservlet.image.tiff;
  * Whether a JPEG-compressed tile is a stream a decoder can take, checked from its headers alone:
  * the marker segments before the scan (the file's JPEGTables, then the tile's own) well formed,
  * the quantisation and Huffman tables the frame and the scan use all defined, and a frame of
- * exactly the tile's size and channels with sampling factors of 1 to 4. The entropy-coded data is
- * not read. Checked before a tile is sent as it is (codec pass-through: a damaged tile would reach
+ * exactly the tile's size and channels with sampling factors of 1 to 4 (at most ten blocks to an
+ * MCU). The entropy-coded data is not read: damage there reaches the client of a passed-through
+ * tile as it reaches iipsrv's, and fails any decode with 404. Checked before a tile is sent as it is (codec pass-through: a damaged tile would reach
  * the client as an image that does not decode) and before a decoder sees it (the JDK's allocates
  * the whole frame its header claims; libjpeg-turbo failed on a sampling factor of 0).
  */
@@ -74,16 +75,18 @@ final class JpegTileCheck {
                         return false;
                     }
                 }
-            } else if (marker >= 0xC0 && marker <= 0xC2) {
+            } else if (marker == 0xC0 || marker == 0xC1) {
                 frameTables = frame(s, body, end, width, height, channels);
                 if (frameTables == null) {
                     return false;
                 }
             } else if (marker == 0xDA) {
                 return frameTables != null && scan(s, body, end, quantisation, huffman, frameTables);
-            } else if (marker >= 0xC3 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
+            } else if (marker >= 0xC2 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
                     || marker == 0xD8 || marker == 0xD9 || marker < 0xC0) {
-                return false; // lossless, arithmetic, hierarchical or misplaced: not a TIFF tile
+                // Progressive, lossless, arithmetic, hierarchical or misplaced: TIFF tiles are
+                // sequential (TIFF Technical Note 2), and libtiff writes baseline.
+                return false;
             }
             i = end;
         }
@@ -103,6 +106,7 @@ final class JpegTileCheck {
             return null;
         }
         int[] tables = new int[components];
+        int blocks = 0;
         for (int c = 0; c < components; c++) {
             int p = body + 6 + 3 * c;
             int h = s.at(p + 1) >> 4;
@@ -110,9 +114,11 @@ final class JpegTileCheck {
             if (h < 1 || h > 4 || v < 1 || v > 4 || s.at(p + 2) > 3) {
                 return null;
             }
+            blocks += h * v;
             tables[c] = s.at(p + 2);
         }
-        return tables;
+        // ITU T.81 B.2.3: an interleaved MCU holds at most ten blocks.
+        return components > 1 && blocks > 10 ? null : tables;
     }
 
     /** A scan header whose components use tables that are all defined. */
