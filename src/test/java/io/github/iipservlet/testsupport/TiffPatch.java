@@ -68,6 +68,16 @@ public final class TiffPatch {
         return TYPE_SIZES[buf.getShort(entry(ifd, tag) + 2) & 0xffff];
     }
 
+    /** The number of values of a tag. */
+    public long count(int ifd, int tag) {
+        return Integer.toUnsignedLong(buf.getInt(entry(ifd, tag) + 4));
+    }
+
+    /** A copy of {@code count} bytes of the file from {@code position}. */
+    public byte[] bytesAt(int position, int count) {
+        return java.util.Arrays.copyOfRange(bytes, position, position + count);
+    }
+
     /** The values of an integer tag (BYTE, SHORT or LONG). */
     public long[] values(int ifd, int tag) {
         int e = entry(ifd, tag);
