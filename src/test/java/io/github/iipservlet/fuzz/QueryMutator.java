@@ -605,9 +605,8 @@ final class QueryMutator {
         }
         String rs = requestString(r);
         List<Param> params = parse(rs);
-        while (!params.isEmpty() && params.get(0).key.isEmpty()) {
-            params.remove(0);
-        }
+        // As ParsedRequest: a command with an empty name or an empty value is no command.
+        params.removeIf(p -> p.key.isEmpty() || p.value != null && p.value.isEmpty());
         return protocolOf(params);
     }
 
