@@ -17,12 +17,16 @@ import java.util.function.BooleanSupplier;
  * to help. Helpers claim chunks from the same counter, so when the pool is busy with other
  * requests the caller simply does all the work (no request ever waits for a queued helper), and
  * the machine never runs more than {@code threads} render threads per request nor more than
- * {@code threads - 1} helpers in total. Before each chunk of a run of several, the asking
- * thread's {@link Cancellation} is checked: a render for a client that has gone stops there.
+ * {@code threads - 1} helpers in total. Before each chunk of a run of several that has taken more
+ * than 25 ms, the asking thread's {@link Cancellation} is checked: a render for a client that has
+ * gone stops there.
  */
 public final class Workers implements AutoCloseable {
     /** No helpers: every render runs on its request thread alone. */
     public static final Workers SERIAL = new Workers(1);
+
+    /** Work runs this long before its request's cancellation is checked between chunks. */
+    private static final long CHECK_AFTER_NANOS = 25_000_000L;
 
     private final int threads;
     private final ThreadPoolExecutor pool;
@@ -67,13 +71,15 @@ public final class Workers implements AutoCloseable {
         AtomicInteger next = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        // The asking thread's request: helpers check it too. A single chunk is small work, not checked.
-        BooleanSupplier gone = count > 1 ? Cancellation.current() : () -> false;
+        // The asking thread's request, checked by helpers too, once the work has taken a while:
+        // stopping short work saves nothing, and a check costs a look at the connection.
+        BooleanSupplier gone = count > 1 ? Cancellation.current() : null;
+        long checkFrom = System.nanoTime() + CHECK_AFTER_NANOS;
         Runnable worker = () -> {
             int i;
             while ((i = next.getAndIncrement()) < count) {
                 try {
-                    if (failure.get() == null && gone.getAsBoolean()) {
+                    if (gone != null && failure.get() == null && System.nanoTime() > checkFrom && gone.getAsBoolean()) {
                         failure.compareAndSet(null, new Cancellation.Cancelled());
                     }
                     if (failure.get() == null) {

@@ -44,14 +44,14 @@ class NativeCodecsTest {
         byte[] rgb = new byte[256 * 256 * 3];
         Arrays.fill(rgb, (byte) 40);
         byte[] jpeg = turbo.encode(rgb, 256, 256, 3, 80);
-        int threads = 3 * NativeCodecs.MAX_IDLE;
+        int threads = NativeCodecs.MAX_IDLE + 16;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch together = new CountDownLatch(threads);
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             done.add(pool.submit(() -> {
                 // Each thread holds an image while it decodes, so all are out at once.
-                try (NativeImage image = codecs.image(1024, 1024, 3)) {
+                try (NativeImage image = codecs.image(512, 512, 3)) {
                     together.countDown();
                     together.await(10, TimeUnit.SECONDS);
                     turbo.decodeRect(new byte[] {(byte) 0xFF, (byte) 0xD8}, jpeg, 256, 256, 0, 0, 256, 256, image, 0,
