@@ -1,5 +1,6 @@
 package io.github.iipservlet.config;
 
+import io.github.iipservlet.CNumbers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

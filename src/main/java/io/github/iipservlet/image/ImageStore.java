@@ -1,5 +1,6 @@
 package io.github.iipservlet.image;
 
+import io.github.iipservlet.image.formats.ImageFormats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

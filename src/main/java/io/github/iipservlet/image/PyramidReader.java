@@ -51,6 +51,11 @@ public interface PyramidReader extends AutoCloseable {
         return null;
     }
 
+    /** True for an image with quality layers (JPEG2000), which LYR and MAX_LAYERS choose among. */
+    default boolean hasQualityLayers() {
+        return false;
+    }
+
     /**
      * This image decoding a number of JPEG2000 quality layers (spec 3.9), given as iipsrv's layer
      * value: negative for all, 0 for the default (half), n for that many. Images without layers

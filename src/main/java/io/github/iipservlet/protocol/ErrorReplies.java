@@ -2,7 +2,8 @@ package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.parallel.Cancellation;
-import io.github.iipservlet.web.HttpReplies;
+import io.github.iipservlet.protocol.HttpReplies;
+import io.github.iipservlet.render.TooLargeToRender;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.apache.logging.log4j.LogManager;

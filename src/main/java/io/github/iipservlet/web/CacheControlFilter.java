@@ -1,5 +1,6 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.protocol.HttpReplies;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -15,7 +16,6 @@ import java.io.IOException;
  * {@code no-cache} when the response turns out to be an error, so no cache keeps an error.
  */
 public final class CacheControlFilter implements Filter {
-    static final String NO_CACHE = "no-cache";
     private String value = "max-age=86400";
 
     @Override
@@ -36,19 +36,19 @@ public final class CacheControlFilter implements Filter {
             public void setStatus(int sc) {
                 super.setStatus(sc);
                 if (sc >= 400) {
-                    super.setHeader("Cache-Control", NO_CACHE);
+                    super.setHeader("Cache-Control", HttpReplies.NO_CACHE);
                 }
             }
 
             @Override
             public void sendError(int sc) throws IOException {
-                super.setHeader("Cache-Control", NO_CACHE);
+                super.setHeader("Cache-Control", HttpReplies.NO_CACHE);
                 super.sendError(sc);
             }
 
             @Override
             public void sendError(int sc, String msg) throws IOException {
-                super.setHeader("Cache-Control", NO_CACHE);
+                super.setHeader("Cache-Control", HttpReplies.NO_CACHE);
                 super.sendError(sc, msg);
             }
         });

@@ -1,5 +1,6 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.protocol.HttpReplies;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;

@@ -1,5 +1,6 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.protocol.Services;
 import jakarta.servlet.FilterConfig;
 import java.util.function.Function;
 

@@ -1,6 +1,8 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.config.ServerConfig;
+import io.github.iipservlet.protocol.HttpReplies;
+import io.github.iipservlet.protocol.Services;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,7 +25,7 @@ public final class FlushServlet extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setHeader("Cache-Control", CacheControlFilter.NO_CACHE);
+        response.setHeader("Cache-Control", HttpReplies.NO_CACHE);
         Services services = Services.of(getServletContext());
         ServerConfig config = services == null ? null : services.config();
         if (config == null || config.flushSecret.isEmpty() && config.flushRole.isEmpty()) {

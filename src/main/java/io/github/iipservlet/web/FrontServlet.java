@@ -1,5 +1,7 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.protocol.Advert;
+import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.ParsedRequest;
 import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.RequestDispatcher;

@@ -3,7 +3,9 @@ package io.github.iipservlet.web;
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TierStats;
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.JsonStrings;
+import io.github.iipservlet.protocol.Services;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -21,7 +23,7 @@ public final class HealthServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.setHeader("Cache-Control", CacheControlFilter.NO_CACHE);
+        response.setHeader("Cache-Control", HttpReplies.NO_CACHE);
         Services services = Services.of(getServletContext());
         if (services == null) {
             HttpReplies.text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "starting");

@@ -10,14 +10,16 @@ import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.encode.TiffEncoder;
-import io.github.iipservlet.image.ImageFormats;
-import io.github.iipservlet.image.jp2.Jp2Decoder;
-import io.github.iipservlet.image.jp2.Jp2Decoders;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
-import io.github.iipservlet.process.Watermark;
+import io.github.iipservlet.image.formats.ImageFormats;
+import io.github.iipservlet.image.jp2.Jp2Decoder;
+import io.github.iipservlet.image.jp2.Jp2Decoders;
 import io.github.iipservlet.parallel.Workers;
-import io.github.iipservlet.protocol.ViewRenderer;
+import io.github.iipservlet.process.Watermark;
+import io.github.iipservlet.protocol.Services;
+import io.github.iipservlet.render.MemoryBudget;
+import io.github.iipservlet.render.ViewRenderer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -77,9 +79,9 @@ public final class IipContextListener implements ServletContextListener {
                     new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
-            ViewRenderer renderer = new ViewRenderer(tiles, encoders, config.codecPassthrough,
-                    config.interpolation != 0, config.jpegQuality, Runtime.getRuntime().maxMemory() / 2, workers,
-                    watermark(config), config.maxLayers);
+            ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
+                    config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers),
+                    new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config));
             logOutputFormats(config);
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
                     codecs, System.currentTimeMillis()));

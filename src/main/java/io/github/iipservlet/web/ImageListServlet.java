@@ -1,13 +1,15 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.image.ImageException;
-import io.github.iipservlet.image.ImageFormats;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.image.formats.ImageFormats;
+import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.PercentDecoding;
+import io.github.iipservlet.protocol.Services;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -51,7 +53,7 @@ public final class ImageListServlet extends HttpServlet {
         }
         HttpReplies.identify(response);
         // A listing changes whenever a file is added; unlike tiles it must not be kept for a day.
-        response.setHeader("Cache-Control", CacheControlFilter.NO_CACHE);
+        response.setHeader("Cache-Control", HttpReplies.NO_CACHE);
         HttpReplies.body(response, "application/json; charset=utf-8",
                 json(folderId, entries).getBytes(StandardCharsets.UTF_8));
     }

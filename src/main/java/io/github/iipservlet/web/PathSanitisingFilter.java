@@ -1,6 +1,7 @@
 package io.github.iipservlet.web;
 
 import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.PercentDecoding;
 import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.Filter;

@@ -1,5 +1,6 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.protocol.Services;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -96,6 +96,11 @@ public final class Jp2PyramidReader implements PyramidReader {
     }
 
     @Override
+    public boolean hasQualityLayers() {
+        return true;
+    }
+
+    @Override
     public PyramidReader withLayers(int layers) {
         return layers == this.layers ? this : new Jp2PyramidReader(header, source, info, layers, false);
     }

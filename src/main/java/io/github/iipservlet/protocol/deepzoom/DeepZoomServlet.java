@@ -1,13 +1,13 @@
 package io.github.iipservlet.protocol.deepzoom;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.protocol.TileProtocolServlet;
-import io.github.iipservlet.protocol.View;
+import io.github.iipservlet.render.View;
 
 /**
  * DeepZoom (spec 7): {@code <image>.dzi} and {@code <image>_files/<level>/<col>_<row>.<ext>}, by

@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.protocol.PercentDecoding;
 
 /**

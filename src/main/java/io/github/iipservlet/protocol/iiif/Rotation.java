@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /**
  * The rotation parameter (spec 8.5.3): an optional {@code !} (mirror left-right, before rotating)

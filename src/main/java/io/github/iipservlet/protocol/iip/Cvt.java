@@ -5,9 +5,9 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.protocol.OutputNames;
-import io.github.iipservlet.protocol.TooLargeToRender;
-import io.github.iipservlet.protocol.View;
-import io.github.iipservlet.protocol.ViewGeometry;
+import io.github.iipservlet.render.TooLargeToRender;
+import io.github.iipservlet.render.View;
+import io.github.iipservlet.render.ViewGeometry;
 
 /**
  * CVT=format (spec 3.6): the region (RGN) at the requested size (WID/HEI), processed, as JPEG,
@@ -36,7 +36,7 @@ final class Cvt implements IipCommand {
         }
         View view = View.region(image.cacheIdentity(), p.level(), p.x(), p.y(), p.width(), p.height(), p.outWidth(),
                 p.outHeight(), session.processing(), format, session.quality(format))
-                .withLayers(session.layersFor(image.info()));
+                .withLayers(session.layersFor(image));
         String disposition = (session.post ? "attachment" : "inline") + "; filename=\""
                 + OutputNames.fileName(image.identifier, p.outWidth(), p.outHeight(), format) + "\"";
         session.output = new IipSession.Output(format.mimeType, () -> session.services.renderer().render(view, image),

@@ -1,8 +1,8 @@
 package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.PercentDecoding;
-import io.github.iipservlet.web.HttpReplies;
 
 /** FIF: opens the image (spec 3.1); If-Modified-Since equal to its modification time ends with 304. */
 final class Fif implements IipCommand {

@@ -2,7 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
-import io.github.iipservlet.protocol.TooLargeToRender;
+import io.github.iipservlet.render.TooLargeToRender;
 
 /**
  * PTL, WTL and TTL (spec 3.3): set the output format to PNG, WebP or TIFF for the rest of the

@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** HEI=n: requested output height; negative wraps to huge in iipsrv, so MAX_CVT clamps it. */
 final class Hei implements IipCommand {

@@ -1,7 +1,7 @@
 package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.image.ImageException;
-import io.github.iipservlet.protocol.TooLargeToRender;
+import io.github.iipservlet.render.TooLargeToRender;
 
 /** One IIP command (FIF, OBJ, JTL, ...): reads its argument and changes or answers the session. */
 interface IipCommand {

@@ -5,8 +5,8 @@ import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
-import io.github.iipservlet.protocol.TooLargeToRender;
-import io.github.iipservlet.web.Services;
+import io.github.iipservlet.protocol.Services;
+import io.github.iipservlet.render.TooLargeToRender;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,7 +173,7 @@ final class IipSession implements AutoCloseable {
     }
 
     /** LYR for views of this image: only JPEG2000 has quality layers, so other images share cache entries. */
-    int layersFor(io.github.iipservlet.image.ImageInfo info) {
-        return io.github.iipservlet.image.jp2.Jp2PyramidReader.FORMAT.equals(info.format) ? layers : 0;
+    int layersFor(OpenImage image) {
+        return image.reader().hasQualityLayers() ? layers : 0;
     }
 }

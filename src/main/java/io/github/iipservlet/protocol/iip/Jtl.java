@@ -1,12 +1,12 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
-import io.github.iipservlet.protocol.TooLargeToRender;
-import io.github.iipservlet.protocol.View;
+import io.github.iipservlet.render.TooLargeToRender;
+import io.github.iipservlet.render.View;
 
 /** JTL=resolution,tile (spec 3.3): one tile of one resolution, in the current output format. */
 final class Jtl implements IipCommand {
@@ -39,7 +39,7 @@ final class Jtl implements IipCommand {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
         }
         View view = View.tile(image.cacheIdentity(), info.resolutionCount() - 1 - resolution, index,
-                session.processing(), session.format, session.quality(session.format)).withLayers(session.layersFor(info));
+                session.processing(), session.format, session.quality(session.format)).withLayers(session.layersFor(image));
         session.output = new IipSession.Output(session.format.mimeType,
                 () -> session.services.renderer().render(view, image), null, info.lastModified);
     }

@@ -1,8 +1,8 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.image.ImageException;
-import io.github.iipservlet.protocol.TooLargeToRender;
+import io.github.iipservlet.render.TooLargeToRender;
 
 /** JTLS=xangle,resolution,tile,yangle (spec 3.4, legacy): sets the sequence angles, then JTL. */
 final class Jtls implements IipCommand {

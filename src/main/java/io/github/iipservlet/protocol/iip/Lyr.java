@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** LYR=n (spec 3.9): JPEG2000 quality layers; ignored by other formats. */
 final class Lyr implements IipCommand {

@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** MINMAX=c:min,max or -:min,max (spec 3.10): normalisation range for the rest of the request. */
 final class MinMax implements IipCommand {

@@ -1,6 +1,7 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
+import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
@@ -8,7 +9,10 @@ import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.image.StackItem;
+import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.protocol.JsonStrings;
+import io.github.iipservlet.render.TooLargeToRender;
+import io.github.iipservlet.render.View;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +28,7 @@ import java.util.Locale;
  */
 final class Pfl implements IipCommand {
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         OpenImage image = session.requireImage("");
         if (image == null) {
             return;
@@ -73,8 +77,10 @@ final class Pfl implements IipCommand {
                 throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
                         + resolution);
             }
-            PixelBlock pixels = view.reader().readRegion(bandInfo.resolutionCount() - 1 - resolution, x, y, width,
-                    height);
+            // Through the renderer, within the memory budget, as every read of pixels.
+            PixelBlock pixels = session.services.renderer().samples(View.region(view.cacheIdentity(),
+                    bandInfo.resolutionCount() - 1 - resolution, x, y, width, height, width, height, Processing.NONE,
+                    OutputFormat.JPEG, 0), view);
             double scale = band >= 0 && band < stack.size() ? stack.get(band).scale() : 1;
             if (bands.size() > 1) {
                 json.append("\t\t\"").append(JsonStrings.escape(Spectra.bandName(stack, band))).append("\": ");

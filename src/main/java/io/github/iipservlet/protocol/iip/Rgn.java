@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** RGN=x,y,w,h in 0..1 (spec 3.6): accepted only as four values with w, h &gt; 0, each clamped. */
 final class Rgn implements IipCommand {

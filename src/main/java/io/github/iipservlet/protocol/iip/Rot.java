@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** ROT=[!]deg (spec 3.6): {@code !} mirrors left-right; {@code !180} is a top-bottom flip only. */
 final class Rot implements IipCommand {

@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 
 /** SDS=x[,y] (spec 3.8): sequence angles / stack index. Without a comma y becomes 0. */
 final class Sds implements IipCommand {

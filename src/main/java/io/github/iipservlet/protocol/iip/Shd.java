@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.process.Processing;
 
 /**

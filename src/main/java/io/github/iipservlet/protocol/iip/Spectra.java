@@ -1,6 +1,7 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
+import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
@@ -8,6 +9,9 @@ import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.image.StackItem;
+import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.render.TooLargeToRender;
+import io.github.iipservlet.render.View;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -25,7 +29,7 @@ final class Spectra implements IipCommand {
     static final String OUTSIDE = "SPECTRA :: Error: x,y coordinates outside of tile boundaries";
 
     @Override
-    public void run(IipSession session, String argument) throws ImageException, IipStop {
+    public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {
         OpenImage image = session.requireImage("");
         if (image == null) {
             return;
@@ -48,6 +52,9 @@ final class Spectra implements IipCommand {
         if (x < 0 || y < 0 || x >= level.tileWidth() || y >= level.tileHeight()) {
             throw new IipStop(IipStop.Reply.BAD_REQUEST, OUTSIDE);
         }
+        if (tile < 0) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
+        }
         List<StackItem> stack = image.stack();
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<spectra>\n");
         for (int band : image.horizontalViews()) {
@@ -57,7 +64,9 @@ final class Spectra implements IipCommand {
                 throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
                         + resolution);
             }
-            PixelBlock pixels = view.reader().readTile(bandInfo.resolutionCount() - 1 - resolution, tile);
+            // Through the renderer, within the memory budget, as every read of pixels.
+            PixelBlock pixels = session.services.renderer().samples(View.tile(view.cacheIdentity(),
+                    bandInfo.resolutionCount() - 1 - resolution, tile, Processing.NONE, OutputFormat.JPEG, 0), view);
             if (x >= pixels.width || y >= pixels.height) {
                 throw new IipStop(IipStop.Reply.BAD_REQUEST, OUTSIDE);
             }

@@ -1,14 +1,14 @@
 package io.github.iipservlet.protocol.iip;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
-import io.github.iipservlet.protocol.TooLargeToRender;
-import io.github.iipservlet.protocol.View;
+import io.github.iipservlet.render.TooLargeToRender;
+import io.github.iipservlet.render.View;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -64,7 +64,7 @@ final class Til implements IipCommand {
                     int index = y * across + x;
                     byte[] jpeg = session.services.renderer().render(View.tile(image.cacheIdentity(), levelIndex,
                             index, Processing.NONE, OutputFormat.JPEG, session.services.renderer().defaultQuality())
-                            .withLayers(session.layersFor(info)), image);
+                            .withLayers(session.layersFor(image)), image);
                     out.writeBytes(("Tile," + resolution + "," + index + ",0/" + (jpeg.length + 8) + ":")
                             .getBytes(StandardCharsets.US_ASCII));
                     out.writeBytes(new byte[] {compression, 0, 0, 0, 0, 0x11, 0, 0});

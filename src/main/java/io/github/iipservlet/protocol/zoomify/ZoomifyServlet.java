@@ -1,13 +1,13 @@
 package io.github.iipservlet.protocol.zoomify;
 
-import io.github.iipservlet.config.CNumbers;
+import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.protocol.TileProtocolServlet;
-import io.github.iipservlet.protocol.View;
+import io.github.iipservlet.render.View;
 
 /**
  * Zoomify (spec 6): {@code <image>/ImageProperties.xml} and {@code <image>/TileGroup<g>/<z>-<x>-<y>.jpg},

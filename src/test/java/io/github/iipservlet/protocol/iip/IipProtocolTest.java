@@ -307,7 +307,7 @@ class IipProtocolTest {
         assertEquals(304, same.status());
         assertEquals(0, same.body().length);
         long millis = Files.getLastModifiedTime(images.resolve("test.tif")).toMillis() + 1000;
-        String later = io.github.iipservlet.web.HttpReplies.httpDate(millis);
+        String later = io.github.iipservlet.protocol.HttpReplies.httpDate(millis);
         assertEquals(200, get("FIF=test.tif&OBJ=Max-size", "If-Modified-Since", later).status());
         // HEAD is GET without the body (iipsrv answers 405).
         Http.Reply head = Http.send("HEAD", iip + "FIF=test.tif&OBJ=Max-size", null);

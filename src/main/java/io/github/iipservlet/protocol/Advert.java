@@ -1,4 +1,4 @@
-package io.github.iipservlet.web;
+package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.Version;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,7 +25,7 @@ public final class Advert {
         response.setStatus(HttpServletResponse.SC_OK);
         response.setHeader("Server", Version.SERVER);
         response.setHeader("Content-Disposition", "inline;filename=\"iipsrv.html\"");
-        response.setHeader("Cache-Control", CacheControlFilter.NO_CACHE);
+        response.setHeader("Cache-Control", HttpReplies.NO_CACHE);
         HttpReplies.body(response, "text/html", PAGE);
     }
 }

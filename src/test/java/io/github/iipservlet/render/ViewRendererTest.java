@@ -1,4 +1,4 @@
-package io.github.iipservlet.protocol;
+package io.github.iipservlet.render;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
-import io.github.iipservlet.image.ImageFormats;
 import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
+import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.testsupport.TestCodecs;
@@ -40,7 +40,7 @@ class ViewRendererTest {
         View first;
         try (OpenImage img = store.open("a.tif")) {
             first = region(img, 80);
-            long one = ViewRenderer.estimatedBytes(first, img.info(), 1);
+            long one = MemoryBudget.estimatedBytes(first, img.info(), 1);
             // Room for one render and a half.
             ViewRenderer renderer = renderer(one * 3 / 2);
             assertEquals(1, store.size());
@@ -74,7 +74,7 @@ class ViewRendererTest {
                 new ImageFormats(null, TestCodecs.SHARED)::open);
         try (OpenImage img = store.open("a.tif")) {
             View view = region(img, 80);
-            long need = ViewRenderer.estimatedBytes(view, img.info(), 1);
+            long need = MemoryBudget.estimatedBytes(view, img.info(), 1);
             ViewRenderer renderer = renderer(need - (2 << 20));
             TooLargeToRender e = assertThrows(TooLargeToRender.class, () -> renderer.render(view, img));
             assertTrue(e.getMessage().startsWith("Too large to render here"), e.getMessage());
@@ -89,8 +89,8 @@ class ViewRendererTest {
     }
 
     private static ViewRenderer renderer(long budgetBytes) {
-        return new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""), true, true, 75,
-                budgetBytes, Workers.SERIAL, null, 0);
+        return new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""),
+                new ViewRenderer.Settings(true, true, 75, 0), new MemoryBudget(budgetBytes), Workers.SERIAL, null);
     }
 
     /** iipsrv's View::getLayers (spec 3.9): MAX_LAYERS against LYR. */

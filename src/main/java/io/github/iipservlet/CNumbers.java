@@ -1,8 +1,10 @@
-package io.github.iipservlet.config;
+package io.github.iipservlet;
 
 /**
  * C library number parsing as iipsrv uses it everywhere: leading white space skipped, the longest
  * valid prefix parsed, garbage gives 0 ({@code atoi("300px") == 300}, {@code atoi("abc") == 0}).
+ * Used by the protocols' parsers and by the configuration, so it sits below both (no package of
+ * its own for one class).
  */
 public final class CNumbers {
     private CNumbers() {

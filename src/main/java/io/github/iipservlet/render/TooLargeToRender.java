@@ -1,4 +1,4 @@
-package io.github.iipservlet.protocol;
+package io.github.iipservlet.render;
 
 /**
  * A view whose render would need more memory than the server ever lets renders hold at once: it

@@ -1,14 +1,14 @@
-package io.github.iipservlet.web;
+package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.image.ImageStore;
-import io.github.iipservlet.protocol.ViewRenderer;
+import io.github.iipservlet.render.ViewRenderer;
 import jakarta.servlet.ServletContext;
 
 /**
- * The context-scoped services, built once by {@link IipContextListener} and shared read-only by the
+ * The context-scoped services, built once by the context listener (web.IipContextListener) and shared read-only by the
  * filters and protocol servlets.
  *
  * @param jpeg2000Decoder the JPEG2000 decoder's name, for /health

@@ -1,4 +1,4 @@
-package io.github.iipservlet.config;
+package io.github.iipservlet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.github.iipservlet.protocol;
+package io.github.iipservlet.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

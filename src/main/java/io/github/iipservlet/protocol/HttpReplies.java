@@ -1,4 +1,4 @@
-package io.github.iipservlet.web;
+package io.github.iipservlet.protocol;
 
 import io.github.iipservlet.Version;
 import io.github.iipservlet.image.OpenImage;
@@ -18,6 +18,9 @@ public final class HttpReplies {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
+    /** Cache-Control of every reply no cache may keep: errors, /health, listings. */
+    public static final String NO_CACHE = "no-cache";
+
     private HttpReplies() {
     }
 
@@ -26,7 +29,7 @@ public final class HttpReplies {
         response.setHeader("X-Powered-By", "IIPImage");
     }
 
-    /** 204, 304 or 405 with no body (spec 2.5.5); Allow names the methods of {@link MethodFilter}. */
+    /** 204, 304 or 405 with no body (spec 2.5.5); Allow names the methods of the method filter (web.MethodFilter). */
     public static void headerOnly(HttpServletResponse response, int status) {
         response.setStatus(status);
         identify(response);

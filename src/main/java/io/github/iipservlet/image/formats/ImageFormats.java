@@ -1,6 +1,8 @@
-package io.github.iipservlet.image;
+package io.github.iipservlet.image.formats;
 
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2PyramidReader;
 import io.github.iipservlet.image.tiff.TiffPyramidReader;

@@ -1,4 +1,4 @@
-package io.github.iipservlet.protocol;
+package io.github.iipservlet.render;
 
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageInfo;
