@@ -351,7 +351,7 @@ final class FloatSteps {
         if (colormap != Processing.Colormap.NONE) {
             float[] dst = cur == r.a ? r.b : r.a;
             for (int x = 0, s = 0, o = 0; x < w; x++, s += ch, o += 3) {
-                colormap(colormap, cur[s], r.rgb);
+                Colours.colormap(colormap, cur[s], r.rgb);
                 dst[o] = r.rgb[0];
                 dst[o + 1] = r.rgb[1];
                 dst[o + 2] = r.rgb[2];
@@ -456,7 +456,7 @@ final class FloatSteps {
             gammaInvert(vals, size, gamma, invert);
             byte[] lut = new byte[size * 3];
             for (int v = 0; v < size; v++) {
-                colormap(colormap, vals[v], rgb);
+                Colours.colormap(colormap, vals[v], rgb);
                 lut[v * 3] = quantise(rgb[0], scale);
                 lut[v * 3 + 1] = quantise(rgb[1], scale);
                 lut[v * 3 + 2] = quantise(rgb[2], scale);
@@ -569,7 +569,7 @@ final class FloatSteps {
                     a = raw.sample(s + 1);
                     b = raw.sample(s + 2);
                 }
-                labToSrgb(l, a, b, row, x * 3);
+                Colours.labToSrgb(l, a, b, row, x * 3);
             }
             return;
         }
@@ -609,103 +609,5 @@ final class FloatSteps {
                 }
             }
         }
-    }
-
-    /** CIELAB (D65) to sRGB in 0..1 as iipsrv computes it (spec 5.3). */
-    static void labToSrgb(double l, double a, double b, float[] out, int off) {
-        double fy = (l + 16.0) / 116.0;
-        double fx = a / 500.0 + fy;
-        double fz = fy - b / 200.0;
-        double yr = l > 8.0 ? fy * fy * fy : l / 903.3;
-        double xr = fx > 0.2069 ? fx * fx * fx : (fx - 16.0 / 116.0) / 7.787;
-        double zr = fz > 0.2069 ? fz * fz * fz : (fz - 16.0 / 116.0) / 7.787;
-        double x = xr * 0.95047;
-        double yy = yr;
-        double z = zr * 1.088827;
-        double r = 3.2406255 * x - 1.537208 * yy - 0.4986286 * z;
-        double g = -0.9689307 * x + 1.8757561 * yy + 0.0415175 * z;
-        double bl = 0.0557101 * x - 0.2040211 * yy + 1.0569959 * z;
-        out[off] = srgbGamma(r);
-        out[off + 1] = srgbGamma(g);
-        out[off + 2] = srgbGamma(bl);
-    }
-
-    private static float srgbGamma(double v) {
-        if (!(v > 0)) {
-            return 0f;
-        }
-        double s = v <= 0.0031308 ? 12.92 * v : 1.055 * Math.pow(v, 1.0 / 2.4) - 0.055;
-        return (float) Math.min(s, 1.0);
-    }
-
-    /** iipsrv's colormaps of a normalised value (spec 5.3). */
-    static void colormap(Processing.Colormap m, float v, float[] rgb) {
-        float r = 0;
-        float g = 0;
-        float b = 0;
-        switch (m) {
-            case HOT -> {
-                if (v > 1f) {
-                    r = g = b = 1f;
-                } else if (v <= 0f) {
-                    // black
-                } else if (v < 1f / 3f) {
-                    r = 3f * v;
-                } else if (v < 2f / 3f) {
-                    r = 1f;
-                    g = 3f * v - 1f;
-                } else if (v < 1f) {
-                    r = g = 1f;
-                    b = 3f * v - 2f;
-                } else {
-                    r = g = b = 1f;
-                }
-            }
-            case COLD -> {
-                if (v > 1f) {
-                    r = g = b = 1f;
-                } else if (v <= 0f) {
-                    // black
-                } else if (v < 1f / 3f) {
-                    b = 3f * v;
-                } else if (v < 2f / 3f) {
-                    g = 3f * v - 1f;
-                    b = 1f;
-                } else if (v < 1f) {
-                    r = 3f * v - 2f;
-                    g = b = 1f;
-                } else {
-                    r = g = b = 1f;
-                }
-            }
-            case JET -> {
-                if (v < 0f) {
-                    // black
-                } else if (v < 0.125f) {
-                    b = 4f * v + 0.5f;
-                } else if (v < 0.375f) {
-                    g = 4f * v - 0.5f;
-                    b = 1f;
-                } else if (v < 0.625f) {
-                    r = 4f * v - 1.5f;
-                    g = 1f;
-                    b = 2.5f - 4f * v;
-                } else if (v < 0.875f) {
-                    r = 1f;
-                    g = 3.5f - 4f * v;
-                } else if (v < 1f) {
-                    r = 4.5f - 4f * v;
-                } else {
-                    r = 0.5f;
-                }
-            }
-            case RED -> r = v;
-            case GREEN -> g = v;
-            case BLUE -> b = v;
-            default -> r = g = b = v;
-        }
-        rgb[0] = r;
-        rgb[1] = g;
-        rgb[2] = b;
     }
 }

@@ -275,11 +275,11 @@ class TiffPyramidReaderTest {
 
     @Test
     void formatG() {
-        assertEquals("1234.57", TiffPyramidReader.formatG(1234.5678));
-        assertEquals("0.5", TiffPyramidReader.formatG(0.5));
-        assertEquals("1e+06", TiffPyramidReader.formatG(1e6));
-        assertEquals("1.5e-05", TiffPyramidReader.formatG(0.000015));
-        assertEquals("100000", TiffPyramidReader.formatG(100000));
+        assertEquals("1234.57", TiffLayout.formatG(1234.5678));
+        assertEquals("0.5", TiffLayout.formatG(0.5));
+        assertEquals("1e+06", TiffLayout.formatG(1e6));
+        assertEquals("1.5e-05", TiffLayout.formatG(0.000015));
+        assertEquals("100000", TiffLayout.formatG(100000));
     }
 
     @Test
