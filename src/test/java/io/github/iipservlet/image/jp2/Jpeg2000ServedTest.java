@@ -641,6 +641,9 @@ class Jpeg2000ServedTest {
         assertArrayEquals(two.body(), absent.body());
         assertArrayEquals(two.body(), zero.body());
         assertArrayEquals(all.body(), three.body());
+        // Any negative LYR is "all layers", the most negative int included (it was a 500).
+        assertArrayEquals(all.body(), layersTile(s, "&LYR=-7").body());
+        assertArrayEquals(all.body(), layersTile(s, "&LYR=-2147483648").body());
         assertFalse(Arrays.equals(all.body(), absent.body()));
         // The JPEG path and IIIF (which has no LYR) follow the same rule.
         assertFalse(Arrays.equals(ok(s.iipUrl() + "?FIF=layers.jp2&LYR=1&JTL=2,4").body(),
@@ -662,7 +665,7 @@ class Jpeg2000ServedTest {
     void jj2000DecodesEveryLayerWhateverLyrSays() throws Exception {
         TestServer s = server(Decoder.JJ2000);
         Http.Reply absent = layersTile(s, "");
-        for (String lyr : new String[] {"&LYR=1", "&LYR=-1", "&LYR=2"}) {
+        for (String lyr : new String[] {"&LYR=1", "&LYR=-1", "&LYR=2", "&LYR=-2147483648"}) {
             assertArrayEquals(absent.body(), layersTile(s, lyr).body(), lyr);
         }
         // All three layers, as JJ2000 itself decodes the file (44 dB here; one layer would be 30 dB,
