@@ -9,8 +9,9 @@ import java.util.Arrays;
 /**
  * Spec 5.2 step 4 for one render, in iipsrv's order: normalise, hill-shading, colour twist,
  * gamma or log, invert, colormap, convolution, contrast and quantisation to 8 bit. Built once per
- * render, then used by several threads on bands of rows (no mutable state after construction
- * except the lazily built lookup table, which is published safely).
+ * render, then used by several threads on bands of rows: after construction its only mutable
+ * state is the lazily built lookup table, published safely, and each thread writes only into its
+ * own {@link Rows}. The arrays it keeps are its own copies ({@link Processing} hands out copies).
  *
  * <p>Everything up to the colormap works on one row at a time. Two steps need neighbouring rows:
  * convolution, and hill-shading of a one- or two-channel image (a height field, see

@@ -92,35 +92,6 @@ public final class Pipeline {
     }
 
     /**
-     * Runs the pipeline on one block, on this thread.
-     *
-     * @param raw         samples as read (8/16/32-bit integer or float, 1..n channels, CIELAB as stored)
-     * @param info        the image (colour space, per-channel min/max)
-     * @param p           processing; null means {@link Processing#NONE}
-     * @param outWidth    output width before rotation; {@code <= 0} means no resize (tiles)
-     * @param outHeight   output height before rotation; {@code <= 0} means no resize
-     * @param bilinear    iipsrv's bilinear interpolation, else nearest neighbour
-     * @param maxChannels channels the encoder accepts (see {@link Options})
-     * @param histogram   the image histogram ({@link Histogram#of}); needed for stretch, bitonal and
-     *                    equalisation. If null it is computed from the block being processed.
-     * @return an 8-bit block (possibly {@code raw} itself)
-     */
-    public static PixelBlock render(PixelBlock raw, ImageInfo info, Processing p, int outWidth, int outHeight,
-            boolean bilinear, int maxChannels, int[] histogram) {
-        Processing proc = p == null ? Processing.NONE : p;
-        int[] hist = histogram;
-        if (hist == null && proc.contrast() == Processing.STRETCH) {
-            hist = Histogram.of(raw, info);
-        }
-        try {
-            return render(source(raw), info, proc,
-                    new Options(outWidth, outHeight, bilinear, maxChannels, raw.width, Workers.SERIAL), hist);
-        } catch (ImageException e) {
-            throw new IllegalStateException(e); // an in-memory block is never read from a file
-        }
-    }
-
-    /**
      * Runs the pipeline on a source, using the workers for large renders.
      *
      * @param histogram the image histogram; required for contrast stretch, and used for bitonal

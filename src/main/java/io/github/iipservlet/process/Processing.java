@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The pixel processing a request asks for (IIP CNT, GAM, INV, MINMAX, CMP, COL, ROT, SHD, CTW, CNV
- * and their IIIF equivalents), immutable. It is part of the normalised view and of its cache key,
- * so {@link #key()} must name every field that changes pixels.
+ * and their IIIF equivalents), immutable: the arrays are copied when it is made and when they are
+ * read, so nobody holding one can change a View's cache key under it. It is part of the normalised
+ * view and of its cache key, so {@link #key()} must name every field that changes pixels.
  *
  * @param contrast   multiplier, 1 = none; {@link #STRETCH} for contrast stretching
  * @param gamma      exponent, 1 = none; {@link #LOG} for the logarithmic transform
@@ -28,7 +29,7 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
     public static final float STRETCH = -1f;
     public static final float LOG = -1f;
     public static final Processing NONE = new Processing(1f, 1f, false, Colormap.NONE, null, null, Colour.COLOUR, 0f, 0,
-            false);
+            false, null, null, null);
 
     public enum Colormap { NONE, HOT, COLD, JET, BLUE, GREEN, RED }
 
@@ -43,11 +44,46 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
     public record Shade(int azimuth, int elevation) {
     }
 
-    /** Without hill-shading, colour twist and convolution (the fields the first version had). */
-    public Processing(float contrast, float gamma, boolean invert, Colormap colormap, double[] minOverride,
-            double[] maxOverride, Colour colour, float rotation, int flip, boolean equalise) {
-        this(contrast, gamma, invert, colormap, minOverride, maxOverride, colour, rotation, flip, equalise, null, null,
-                null);
+    public Processing {
+        minOverride = minOverride == null ? null : minOverride.clone();
+        maxOverride = maxOverride == null ? null : maxOverride.clone();
+        twist = copy(twist);
+        kernel = kernel == null ? null : kernel.clone();
+    }
+
+    private static float[][] copy(float[][] rows) {
+        if (rows == null) {
+            return null;
+        }
+        float[][] c = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            c[i] = rows[i] == null ? null : rows[i].clone();
+        }
+        return c;
+    }
+
+    /** A copy: the minimum per channel from MINMAX (NaN = the image's own), or null. */
+    @Override
+    public double[] minOverride() {
+        return minOverride == null ? null : minOverride.clone();
+    }
+
+    /** A copy: the maximum per channel from MINMAX (NaN = the image's own), or null. */
+    @Override
+    public double[] maxOverride() {
+        return maxOverride == null ? null : maxOverride.clone();
+    }
+
+    /** A copy of the colour twist matrix, or null. */
+    @Override
+    public float[][] twist() {
+        return copy(twist);
+    }
+
+    /** A copy of the convolution kernel, or null. */
+    @Override
+    public float[] kernel() {
+        return kernel == null ? null : kernel.clone();
     }
 
     /** True when the samples go through the floating-point pipeline (spec 5.1). */

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.image.ColourSpace;
+import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.process.Processing.Colormap;
 import io.github.iipservlet.process.Processing.Colour;
+import io.github.iipservlet.parallel.Workers;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,7 +34,7 @@ class PipelineTest {
 
     static Processing proc(float contrast, float gamma, boolean invert, Colormap cmap, Colour colour, float rot,
             int flip, boolean eq) {
-        return new Processing(contrast, gamma, invert, cmap, null, null, colour, rot, flip, eq);
+        return new Processing(contrast, gamma, invert, cmap, null, null, colour, rot, flip, eq, null, null, null);
     }
 
     static byte[] bytes(int... v) {
@@ -56,16 +58,34 @@ class PipelineTest {
         return PixelBlock.ofBytes(w, h, 1, bytes(v));
     }
 
+    /**
+     * The pipeline on an in-memory block, one thread, the histogram computed from the block when
+     * contrast stretching needs one and none is given (what the renderer gives it for a tile).
+     */
+    static PixelBlock render(PixelBlock raw, ImageInfo info, Processing p, int outWidth, int outHeight,
+            boolean bilinear, int maxChannels, int[] histogram) {
+        int[] hist = histogram;
+        if (hist == null && p != null && p.contrast() == Processing.STRETCH) {
+            hist = Histogram.of(raw, info);
+        }
+        try {
+            return Pipeline.render(Pipeline.source(raw), info, p, new Pipeline.Options(outWidth, outHeight, bilinear,
+                    maxChannels, raw.width, Workers.SERIAL), hist);
+        } catch (ImageException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static PixelBlock run(PixelBlock in, ImageInfo info, Processing p) {
-        return Pipeline.render(in, info, p, 0, 0, true, 3, null);
+        return render(in, info, p, 0, 0, true, 3, null);
     }
 
     @Test
     void identityReturnsSameBlock() {
         PixelBlock in = PixelBlock.ofBytes(2, 2, 3, bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
-        assertSame(in, Pipeline.render(in, RGB8, Processing.NONE, 0, 0, true, 3, null));
-        assertSame(in, Pipeline.render(in, RGB8, Processing.NONE, 2, 2, true, 3, null));
-        assertSame(in, Pipeline.render(in, RGB8, null, -1, -1, false, 4, null));
+        assertSame(in, render(in, RGB8, Processing.NONE, 0, 0, true, 3, null));
+        assertSame(in, render(in, RGB8, Processing.NONE, 2, 2, true, 3, null));
+        assertSame(in, render(in, RGB8, null, -1, -1, false, 4, null));
     }
 
     @Test
@@ -98,11 +118,11 @@ class PipelineTest {
         ImageInfo i16 = info(1, 16, SampleType.UNSIGNED_INT, ColourSpace.GREYSCALE, 0, 65535);
         PixelBlock in = new PixelBlock(4, 1, 1, 16, SampleType.UNSIGNED_INT, new short[] {500, 1000, 1500, 3000});
         Processing p = new Processing(1f, 1f, false, Colormap.NONE, new double[] {1000}, new double[] {2000},
-                Colour.COLOUR, 0f, 0, false);
+                Colour.COLOUR, 0f, 0, false, null, null, null);
         assertArrayEquals(new int[] {0, 0, 127, 255}, unsigned(run(in, i16, p)));
         // NaN keeps the image's own value: max stays 65535
         Processing minOnly = new Processing(1f, 1f, false, Colormap.NONE, new double[] {1000},
-                new double[] {Double.NaN}, Colour.COLOUR, 0f, 0, false);
+                new double[] {Double.NaN}, Colour.COLOUR, 0f, 0, false, null, null, null);
         PixelBlock in2 = new PixelBlock(3, 1, 1, 16, SampleType.UNSIGNED_INT,
                 new short[] {1000, (short) 33267, (short) 65535});
         // (v - 1000) * (float) (1 / 64535): the maximum lands at 0.99999994 -> 254 (float arithmetic as iipsrv)
@@ -188,7 +208,7 @@ class PipelineTest {
         int t = Histogram.otsu(hist);
         assertEquals(60, t); // between-class variance is flat across the gap; the first maximum is kept
         PixelBlock in = grey(6, 1, 0, 45, 59, 60, 120, 205);
-        PixelBlock out = Pipeline.render(in, GREY8, proc(1f, 1f, false, Colormap.NONE, Colour.BITONAL, 0, 0, false),
+        PixelBlock out = render(in, GREY8, proc(1f, 1f, false, Colormap.NONE, Colour.BITONAL, 0, 0, false),
                 0, 0, true, 3, hist);
         assertArrayEquals(new int[] {0, 0, 0, 255, 255, 255}, unsigned(out));
         assertArrayEquals(new int[] {0, 45, 59, 60, 120, 205}, unsigned(in)); // input untouched
@@ -197,7 +217,7 @@ class PipelineTest {
         int[] h2 = new int[256];
         h2[76] = 1;
         h2[149] = 1;
-        PixelBlock out2 = Pipeline.render(rgb, RGB8, proc(1f, 1f, false, Colormap.NONE, Colour.BITONAL, 0, 0, false),
+        PixelBlock out2 = render(rgb, RGB8, proc(1f, 1f, false, Colormap.NONE, Colour.BITONAL, 0, 0, false),
                 0, 0, true, 3, h2);
         assertEquals(1, out2.channels);
         for (int v : unsigned(out2)) {
@@ -228,7 +248,7 @@ class PipelineTest {
         px[1] = 31;
         px[2] = 63;
         px[3] = (byte) 200;
-        PixelBlock out = Pipeline.render(PixelBlock.ofBytes(16, 16, 1, px), GREY8,
+        PixelBlock out = render(PixelBlock.ofBytes(16, 16, 1, px), GREY8,
                 proc(1f, 1f, false, Colormap.NONE, Colour.COLOUR, 0, 0, true), 0, 0, true, 3, hist);
         // lut[i] = round(255/256 * (4(i+1) - 4/256))
         int[] u = unsigned(out);
@@ -273,11 +293,11 @@ class PipelineTest {
     @Test
     void nearestResize() {
         PixelBlock in = grey(4, 2, 0, 10, 20, 30, 100, 110, 120, 130);
-        PixelBlock down = Pipeline.render(in, GREY8, Processing.NONE, 2, 1, false, 3, null);
+        PixelBlock down = render(in, GREY8, Processing.NONE, 2, 1, false, 3, null);
         assertEquals(2, down.width);
         assertEquals(1, down.height);
         assertArrayEquals(new int[] {0, 20}, unsigned(down));
-        PixelBlock up = Pipeline.render(in, GREY8, Processing.NONE, 8, 4, false, 3, null);
+        PixelBlock up = render(in, GREY8, Processing.NONE, 8, 4, false, 3, null);
         assertEquals(8 * 4, up.bytes().length);
         assertArrayEquals(new int[] {0, 0, 10, 10, 20, 20, 30, 30}, java.util.Arrays.copyOfRange(unsigned(up), 0, 8));
         assertArrayEquals(new int[] {100, 100, 110, 110, 120, 120, 130, 130},
@@ -288,7 +308,7 @@ class PipelineTest {
     void bilinearResize() {
         // gradient 0,40,80,120,160 in 5 columns, 2 equal rows; upscale x2 horizontally
         PixelBlock in = grey(5, 2, 0, 40, 80, 120, 160, 0, 40, 80, 120, 160);
-        PixelBlock up = Pipeline.render(in, GREY8, Processing.NONE, 10, 2, true, 3, null);
+        PixelBlock up = render(in, GREY8, Processing.NONE, 10, 2, true, 3, null);
         assertEquals(10, up.width);
         assertEquals(2, up.height);
         int[] u = unsigned(up);
@@ -298,7 +318,7 @@ class PipelineTest {
         assertArrayEquals(new int[] {0, 20, 40, 60, 80, 100, 120, 140, 160, 160},
                 java.util.Arrays.copyOfRange(u, 10, 20));
         // downscale 5x2 -> 2x1: xscale 2.5 -> columns 0 and 2.5 (=100), yscale 2 -> row 0
-        PixelBlock down = Pipeline.render(in, GREY8, Processing.NONE, 2, 1, true, 3, null);
+        PixelBlock down = render(in, GREY8, Processing.NONE, 2, 1, true, 3, null);
         assertArrayEquals(new int[] {0, 100}, unsigned(down));
     }
 
@@ -318,15 +338,15 @@ class PipelineTest {
     @Test
     void channelReduction() {
         PixelBlock two = PixelBlock.ofBytes(2, 1, 2, bytes(10, 255, 20, 255));
-        PixelBlock jpeg = Pipeline.render(two, info(2, 8, SampleType.UNSIGNED_INT, ColourSpace.GREYSCALE, 0, 255),
+        PixelBlock jpeg = render(two, info(2, 8, SampleType.UNSIGNED_INT, ColourSpace.GREYSCALE, 0, 255),
                 Processing.NONE, 0, 0, true, 3, null);
         assertEquals(1, jpeg.channels);
         assertArrayEquals(new int[] {10, 20}, unsigned(jpeg));
-        PixelBlock png = Pipeline.render(two, info(2, 8, SampleType.UNSIGNED_INT, ColourSpace.GREYSCALE, 0, 255),
+        PixelBlock png = render(two, info(2, 8, SampleType.UNSIGNED_INT, ColourSpace.GREYSCALE, 0, 255),
                 Processing.NONE, 0, 0, true, 4, null);
         assertSame(two, png);
         PixelBlock four = PixelBlock.ofBytes(1, 1, 4, bytes(1, 2, 3, 4));
-        PixelBlock three = Pipeline.render(four, info(4, 8, SampleType.UNSIGNED_INT, ColourSpace.SRGB, 0, 255),
+        PixelBlock three = render(four, info(4, 8, SampleType.UNSIGNED_INT, ColourSpace.SRGB, 0, 255),
                 Processing.NONE, 0, 0, true, 3, null);
         assertArrayEquals(new int[] {1, 2, 3}, unsigned(three));
     }
@@ -372,7 +392,7 @@ class PipelineTest {
         int[] hist = new int[256];
         hist[50] = 1;
         hist[150] = 1;
-        PixelBlock out = Pipeline.render(grey(3, 1, 50, 100, 150), GREY8,
+        PixelBlock out = render(grey(3, 1, 50, 100, 150), GREY8,
                 proc(Processing.STRETCH, 1f, false, Colormap.NONE, Colour.COLOUR, 0, 0, false), 0, 0, true, 3, hist);
         assertArrayEquals(new int[] {0, 127, 255}, unsigned(out));
     }
@@ -389,12 +409,12 @@ class PipelineTest {
             proc(1.3f, 0.7f, true, Colormap.NONE, Colour.COLOUR, 0, 0, false),
             proc(1f, Processing.LOG, false, Colormap.JET, Colour.COLOUR, 0, 0, false),
             new Processing(1f, 1f, false, Colormap.NONE, new double[] {1000, 5000}, new double[] {40000, 9000},
-                    Colour.COLOUR, 0f, 0, false)}) {
-            PixelBlock whole = Pipeline.render(new PixelBlock(256, 256, 2, 16, SampleType.UNSIGNED_INT, big), i16, p,
+                    Colour.COLOUR, 0f, 0, false, null, null, null)}) {
+            PixelBlock whole = render(new PixelBlock(256, 256, 2, 16, SampleType.UNSIGNED_INT, big), i16, p,
                     0, 0, true, 4, null);
             for (int row : new int[] {0, 77, 255}) {
                 short[] one = java.util.Arrays.copyOfRange(big, row * 512, row * 512 + 512);
-                PixelBlock r = Pipeline.render(new PixelBlock(256, 1, 2, 16, SampleType.UNSIGNED_INT, one), i16, p, 0,
+                PixelBlock r = render(new PixelBlock(256, 1, 2, 16, SampleType.UNSIGNED_INT, one), i16, p, 0,
                         0, true, 4, null);
                 int len = 256 * whole.channels;
                 assertArrayEquals(r.bytes(), java.util.Arrays.copyOfRange(whole.bytes(), row * len, row * len + len));

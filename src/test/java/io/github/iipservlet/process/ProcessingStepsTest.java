@@ -43,7 +43,7 @@ class ProcessingStepsTest {
     }
 
     static int[] run(PixelBlock in, ImageInfo info, Processing p, int maxChannels) {
-        return PipelineTest.unsigned(Pipeline.render(in, info, p, 0, 0, true, maxChannels, null));
+        return PipelineTest.unsigned(PipelineTest.render(in, info, p, 0, 0, true, maxChannels, null));
     }
 
     /** iipsrv's quantisation of a normalised value: clamp(v * 255, 0, 255) truncated. */
@@ -82,13 +82,13 @@ class ProcessingStepsTest {
     void colourTwistChannelCountFollowsRowsAndEncoderLimits() {
         PixelBlock in = PixelBlock.ofBytes(1, 1, 3, PipelineTest.bytes(255, 0, 0));
         // one row: a grey output
-        PixelBlock one = Pipeline.render(in, RGB8, with(null, new float[][] {{0.5f, 0.5f, 0f}}, null), 0, 0, true, 3,
+        PixelBlock one = PipelineTest.render(in, RGB8, with(null, new float[][] {{0.5f, 0.5f, 0f}}, null), 0, 0, true, 3,
                 null);
         assertEquals(1, one.channels);
         assertEquals(127, PipelineTest.unsigned(one)[0]);
         // two rows: JPEG keeps one channel, PNG two
         float[][] two = {{1f}, {0f, 0f, 1f}};
-        assertEquals(1, Pipeline.render(in, RGB8, with(null, two, null), 0, 0, true, 3, null).channels);
+        assertEquals(1, PipelineTest.render(in, RGB8, with(null, two, null), 0, 0, true, 3, null).channels);
         assertArrayEquals(new int[] {255, 0}, run(in, RGB8, with(null, two, null), 4));
         // five rows: JPEG and PNG keep three; values past the image's channels are ignored
         float[][] five = {{1f, 0f, 0f, 9f}, {0f, 0f, 0f}, {0.5f}, {1f}, {1f}};

@@ -60,6 +60,7 @@ record QualityFormat(String quality, OutputFormat format) {
         float contrast = quality.equals("stretch") ? Processing.STRETCH : 1f;
         float gamma = quality.equals("log") ? Processing.LOG : 1f;
         return new Processing(contrast, gamma, quality.equals("negative"), Processing.Colormap.NONE, null, null,
-                colour, rotation.degrees(), rotation.flip(), quality.equals("equalization"));
+                colour, rotation.degrees(), rotation.flip(), quality.equals("equalization"),
+                null, null, null);
     }
 }
