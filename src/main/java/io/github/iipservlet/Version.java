@@ -7,9 +7,9 @@ import java.util.Properties;
 /** The build's version (filtered into version.properties by Maven) and the names derived from it. */
 public final class Version {
     public static final String NUMBER = load();
-    /** Server header value (decision 6). */
+    /** Server header value (docs/decisions.md Decision 6). */
     public static final String SERVER = "iip-servlet/" + NUMBER;
-    /** The IIP protocol version we answer as (iipsrv 1.3, decision 1). */
+    /** The IIP protocol version we answer as (iipsrv 1.3, docs/decisions.md Decision 1). */
     public static final String IIP = "1.3";
 
     private Version() {

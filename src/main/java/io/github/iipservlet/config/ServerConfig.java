@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * iipsrv's configuration variables (spec section 12): same names, defaults and clamping, read once
+ * iipsrv's configuration variables (docs/protocols.md 12): same names, defaults and clamping, read once
  * into typed fields. Sources, later wins: web.xml context-params, environment variables, {@code -D}
  * system properties, then a map in the {@link #OVERRIDES_ATTRIBUTE} context attribute (for
  * embedding and tests). Nothing is looked up per request.
@@ -20,7 +20,7 @@ public final class ServerConfig {
     public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
 
     /**
-     * Every variable iipsrv reads, plus the deprecated names we still accept (decision 9), plus our
+     * Every variable iipsrv reads, plus the deprecated names we still accept (docs/decisions.md Decision 9), plus our
      * own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT, FLUSH_SECRET, FLUSH_ROLE and
      * TRUSTED_PROXIES.
      */
@@ -88,7 +88,7 @@ public final class ServerConfig {
     /** JPEG2000_DECODER: auto (OpenJPEG when libopenjp2 loads, else JJ2000), openjpeg or jj2000. */
     public final String jpeg2000Decoder;
     /**
-     * Ours: the peers whose X-Forwarded-* headers are believed (decision 11); by default loopback
+     * Ours: the peers whose X-Forwarded-* headers are believed (docs/decisions.md Decision 11); by default loopback
      * and the private ranges, as Tomcat's RemoteIpValve. Empty: nobody's.
      */
     public final AddressRanges trustedProxies;

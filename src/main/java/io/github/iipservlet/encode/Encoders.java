@@ -93,7 +93,7 @@ public final class Encoders {
 
     /**
      * The encoder setting for a request: QLT's value (null when not given) clamped by the encoder
-     * as iipsrv does (spec 3.7: JPEG 1-100, PNG 0-9, WebP below 1 is lossless and at most 100,
+     * as iipsrv does (docs/protocols.md 3.7: JPEG 1-100, PNG 0-9, WebP below 1 is lossless and at most 100,
      * TIFF by its compression), else the configured default.
      *
      * @param tiffCompression TIFF_COMPRESSION, or the compression QLT named

@@ -4,7 +4,7 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.process.Processing;
 
 /**
- * When an output carries the image's ICC profile (spec 10), for tiles and regions alike: the image
+ * When an output carries the image's ICC profile (docs/protocols.md 10), for tiles and regions alike: the image
  * has one, MAX_ICC is not 0, the profile is smaller than MAX_ICC (or MAX_ICC is -1), and the
  * processing keeps the colours the profile describes. Encoders additionally check that the
  * profile's colour space fits the channels they write ({@link #fits}), which iipsrv does not: an

@@ -3,7 +3,7 @@ package io.github.iipservlet.encode;
 import io.github.iipservlet.image.PixelBlock;
 
 /**
- * An output encoder (spec 10). Implementations take interleaved blocks as produced by
+ * An output encoder (docs/protocols.md 10). Implementations take interleaved blocks as produced by
  * {@link io.github.iipservlet.process.Pipeline} (8-bit) or, where {@link #keepsSixteenBit()} says
  * so, 16-bit unsigned blocks, and must be safe to call from many threads.
  */

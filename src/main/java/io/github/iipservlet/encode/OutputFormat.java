@@ -3,7 +3,7 @@ package io.github.iipservlet.encode;
 import java.util.Locale;
 
 /**
- * The image formats a view can be encoded to (spec 10). The order is iipsrv's in info.json
+ * The image formats a view can be encoded to (docs/protocols.md 10). The order is iipsrv's in info.json
  * ({@code "jpg","png","tif","webp"}), which {@code InfoJson} lists from {@link #values()}.
  */
 public enum OutputFormat {
@@ -45,7 +45,7 @@ public enum OutputFormat {
     }
 
     /**
-     * The format CVT's argument names (spec 3.6: {@code jpeg}/{@code jpg}, {@code png},
+     * The format CVT's argument names (docs/protocols.md 3.6: {@code jpeg}/{@code jpg}, {@code png},
      * {@code webp}, {@code tiff}), or null for anything else, which CVT answers as JPEG. iipsrv
      * does not know {@code tif}; we accept it, since it is the suffix of the file we send.
      */

@@ -3,7 +3,7 @@ package io.github.iipservlet.encode;
 import java.util.Map;
 
 /**
- * What an encoder writes besides the pixels (spec 10): resolution, the ICC profile when the
+ * What an encoder writes besides the pixels (docs/protocols.md 10): resolution, the ICC profile when the
  * embedding rule allows it ({@link IccEmbedding}), and text fields under iipsrv's metadata names
  * ({@code rights} already falls back to COPYRIGHT; {@code creator}, {@code title},
  * {@code description}, {@code date}, {@code pagename}, {@code make}, {@code model}). Each encoder

@@ -33,7 +33,7 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * TIFF (spec 10) through jai-imageio-core's TIFF writer, chosen by class name: one image, in
+ * TIFF (docs/protocols.md 10) through jai-imageio-core's TIFF writer, chosen by class name: one image, in
  * strips, 8- or 16-bit, grey, grey+alpha, RGB or RGBA (alpha as an unassociated extra sample).
  * Tags: Software, Copyright (rights), Artist (creator), ImageDescription, DocumentName (title),
  * PageName, Make, Model, DateTime (when it has TIFF's form), Orientation top-left, the ICC profile
@@ -87,7 +87,7 @@ public final class TiffEncoder implements ImageEncoder {
 
     /**
      * One int holding compression and level, {@code compression * 1000 + level}, with iipsrv's
-     * clamping of the level (spec 3.7: 0-9 for Deflate, 0-19 for Zstandard, else 0-100).
+     * clamping of the level (docs/protocols.md 3.7: 0-9 for Deflate, 0-19 for Zstandard, else 0-100).
      * Compressions other than 0-5 are none (iipsrv resets them to 0).
      */
     public static int setting(int compression, int level) {

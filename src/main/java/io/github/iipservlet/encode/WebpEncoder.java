@@ -5,7 +5,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * WebP (spec 10) through the libwebp that {@code com.github.usefulness:webp-imageio} bundles (no
+ * WebP (docs/protocols.md 10) through the libwebp that {@code com.github.usefulness:webp-imageio} bundles (no
  * system library), called below its ImageIO writer ({@link LibWebp} says why). WEBP_QUALITY (or
  * QLT) 0-100 is the lossy quality, -1 lossless; method 0 (fastest) as iipsrv, measured 1.7 ms per
  * 256x256 tile against 4.8 ms for libwebp's default method 4. Grey is written as RGB with the value

@@ -6,7 +6,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * Turns a client's image identifier into a file inside the served folder (decisions 3 and 4):
+ * Turns a client's image identifier into a file inside the served folder (docs/decisions.md Decisions 3 and 4):
  * identifiers with {@code ..} segments, NUL or backslashes are refused outright; the rest is
  * {@code prefix + identifier + suffix} (iipsrv's plain concatenation), normalised, and refused
  * when its real path (symlinks followed) falls outside the prefix's folder.
@@ -50,7 +50,8 @@ public final class ImagePaths {
 
     /**
      * True when an identifier is acceptable at all: no NUL, no backslash, no segment starting with
-     * a dot: not {@code ..}, and no dot-file or dot-folder (decision 12; {@code /list/} hides them too).
+     * a dot: not {@code ..}, and no dot-file or dot-folder (docs/decisions.md Decision 12;
+     * {@code /list/} hides them too).
      */
     public static boolean isSafeIdentifier(String identifier) {
         if (identifier.indexOf('\0') >= 0 || identifier.indexOf('\\') >= 0) {

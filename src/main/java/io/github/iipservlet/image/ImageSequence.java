@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An image sequence (spec 9.5): one pyramid file per view, named
+ * An image sequence (docs/protocols.md 9.5): one pyramid file per view, named
  * {@code <stem><FILENAME_PATTERN><HHH>_<VVV>.<ext>} with the horizontal angle (or band) and the
  * vertical angle printed as {@code %03d}. The identifier a client gives is the stem. The file for
  * 0 and 90 degrees must exist; the horizontal views are the angles found at 90 degrees, the

@@ -19,7 +19,7 @@ import org.apache.logging.log4j.Logger;
  * opens and closes its own reader; -1: unbounded). A reader evicted or replaced while requests
  * still use it is closed when the last of them is done.
  *
- * <p>An identifier that names no file may name an image sequence (spec 9.5): it then opens the
+ * <p>An identifier that names no file may name an image sequence (docs/protocols.md 9.5): it then opens the
  * sequence's 0/90 file, and {@link OpenImage#view} opens the file of other angles.
  */
 public final class ImageStore implements AutoCloseable {
@@ -164,7 +164,7 @@ public final class ImageStore implements AutoCloseable {
         final String identity;
         final long lastModified;
         volatile long lastUsed;
-        /** Histograms by stack page (spec 5.2 step 1), computed on first use. */
+        /** Histograms by stack page (docs/protocols.md 5.2 step 1), computed on first use. */
         final Map<Integer, int[]> histograms = new ConcurrentHashMap<>();
         /** Requests holding the entry, plus one for the pool while it is cached; -1 once closed. */
         private final AtomicInteger holders = new AtomicInteger(1);

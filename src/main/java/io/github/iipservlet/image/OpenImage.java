@@ -9,7 +9,7 @@ import java.util.Map;
  * An image checked out of the {@link ImageStore} for one request. Close it when the request is
  * done so the pool can retire readers of replaced files; that also closes the views it opened.
  *
- * <p>An image may hold several views (spec 9): the pages of a stack, or the files of an image
+ * <p>An image may hold several views (docs/protocols.md 9): the pages of a stack, or the files of an image
  * sequence. The image itself is the first (page 0, or the sequence's 0/90 file): metadata replies
  * describe it. {@link #view} gives the one an angle pair or page number selects; tiles and regions
  * are read from that. Request-scoped: not for use by several threads.
@@ -69,12 +69,12 @@ public final class OpenImage implements AutoCloseable {
         return page == 0 ? entry.identity : entry.identity + "#" + page;
     }
 
-    /** The stack's pages (spec 9.4), or an empty list when this is not a stack. */
+    /** The stack's pages (docs/protocols.md 9.4), or an empty list when this is not a stack. */
     public List<StackItem> stack() {
         return sequence == null ? entry.reader.stack() : List.of();
     }
 
-    /** Horizontal views (spec 3.2): a sequence's angles or bands, a stack's pages, else [0]. */
+    /** Horizontal views (docs/protocols.md 3.2): a sequence's angles or bands, a stack's pages, else [0]. */
     public List<Integer> horizontalViews() {
         if (sequence != null) {
             return sequence.horizontal();
@@ -90,7 +90,7 @@ public final class OpenImage implements AutoCloseable {
         return out;
     }
 
-    /** Vertical views (spec 3.2): a sequence's vertical angles, else [90]. */
+    /** Vertical views (docs/protocols.md 3.2): a sequence's vertical angles, else [90]. */
     public List<Integer> verticalViews() {
         return sequence != null ? sequence.vertical() : List.of(90);
     }
@@ -120,7 +120,7 @@ public final class OpenImage implements AutoCloseable {
         return v;
     }
 
-    /** The histogram of this view's pixels (spec 5.2 step 1), computed once per file and page. */
+    /** The histogram of this view's pixels (docs/protocols.md 5.2 step 1), computed once per file and page. */
     public int[] histogram(HistogramSource compute) throws ImageException {
         int[] h = entry.histograms.get(page);
         if (h == null) {

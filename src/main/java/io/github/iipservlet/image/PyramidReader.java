@@ -57,7 +57,7 @@ public interface PyramidReader extends AutoCloseable {
     }
 
     /**
-     * This image decoding a number of JPEG2000 quality layers (spec 3.9), given as iipsrv's layer
+     * This image decoding a number of JPEG2000 quality layers (docs/protocols.md 3.9), given as iipsrv's layer
      * value: negative for all, 0 for the default (half), n for that many. Images without layers
      * return themselves. The reader returned shares this one's file and is never closed on its own.
      */
@@ -66,7 +66,7 @@ public interface PyramidReader extends AutoCloseable {
     }
 
     /**
-     * The pages of an image stack (spec 9.4), in file order; empty for a single image. Page i is
+     * The pages of an image stack (docs/protocols.md 9.4), in file order; empty for a single image. Page i is
      * read through {@link #page}.
      */
     default List<StackItem> stack() {

@@ -1,14 +1,14 @@
 package io.github.iipservlet.process;
 
 /**
- * Colour formulas of the float pipeline, as iipsrv computes them (spec 5.3): CIELAB to sRGB, and
+ * Colour formulas of the float pipeline, as iipsrv computes them (docs/protocols.md 5.3): CIELAB to sRGB, and
  * the colormaps that turn one normalised channel into RGB.
  */
 final class Colours {
     private Colours() {
     }
 
-    /** CIELAB (D65) to sRGB in 0..1 as iipsrv computes it (spec 5.3). */
+    /** CIELAB (D65) to sRGB in 0..1 as iipsrv computes it (docs/protocols.md 5.3). */
     static void labToSrgb(double l, double a, double b, float[] out, int off) {
         double fy = (l + 16.0) / 116.0;
         double fx = a / 500.0 + fy;
@@ -35,7 +35,7 @@ final class Colours {
         return (float) Math.min(s, 1.0);
     }
 
-    /** iipsrv's colormaps of a normalised value (spec 5.3). */
+    /** iipsrv's colormaps of a normalised value (docs/protocols.md 5.3). */
     static void colormap(Processing.Colormap m, float v, float[] rgb) {
         float r = 0;
         float g = 0;

@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Convolution (IIP CNV, spec 3.17 and 5.3): iipsrv's named 3x3 kernels, the rule for explicit
+ * Convolution (IIP CNV, docs/protocols.md 3.17 and 5.3): iipsrv's named 3x3 kernels, the rule for explicit
  * kernels, and the per-channel filter with replicated edges, normalised by the kernel's sum when
  * that is positive.
  */

@@ -7,7 +7,7 @@ import io.github.iipservlet.image.SampleType;
 import java.util.Arrays;
 
 /**
- * Spec 5.2 step 4 for one render, in iipsrv's order: normalise, hill-shading, colour twist,
+ * docs/protocols.md 5.2 step 4 for one render, in iipsrv's order: normalise, hill-shading, colour twist,
  * gamma or log, invert, colormap, convolution, contrast and quantisation to 8 bit. Built once per
  * render, then used by several threads on bands of rows: after construction its only mutable
  * state is the lazily built lookup table, published safely, and each thread writes only into its
@@ -18,7 +18,7 @@ import java.util.Arrays;
  * {@link #heightShade}); for those the caller keeps the rows before that step in a float frame
  * ({@link Pipeline}).
  *
- * <p>Only the channels that survive the encoder's channel reduction (spec 5.2 step 6: trailing
+ * <p>Only the channels that survive the encoder's channel reduction (docs/protocols.md 5.2 step 6: trailing
  * channels dropped) are computed past the colormap and written out, so a colour twist with many
  * rows costs no more than the output needs.
  */
@@ -93,7 +93,7 @@ final class FloatSteps {
         shade = p.shade() != null;
         heightShade = shade && ch < 3;
         if (shade) {
-            // Spec 5.3: light vector in single precision, normalised.
+            // docs/protocols.md 5.3: light vector in single precision, normalised.
             float a = (float) (p.shade().azimuth() * Math.PI / 180.0);
             float y = (float) Math.cos(a);
             float x = (float) Math.sqrt(1.0 - y * y);
@@ -132,7 +132,7 @@ final class FloatSteps {
     }
 
     /**
-     * Channels left by the encoder's reduction (spec 5.2 step 6): more channels than the encoder
+     * Channels left by the encoder's reduction (docs/protocols.md 5.2 step 6): more channels than the encoder
      * takes become three (JPEG with more than 3, PNG with more than 4), and JPEG makes 2 into 1.
      */
     static int reduced(int ch, int maxChannels) {
@@ -363,7 +363,7 @@ final class FloatSteps {
     }
 
     /**
-     * Spec 5.3: value = clamp(0.5 (s . o), 0, 1), where o is the negated surface normal (a normal
+     * docs/protocols.md 5.3: value = clamp(0.5 (s . o), 0, 1), where o is the negated surface normal (a normal
      * map stores the normal n as (n + 1) / 2 per channel, so o = -(c - 0.5) 2).
      */
     private float lit(float ox, float oy, float oz) {

@@ -5,7 +5,7 @@ import io.github.iipservlet.image.PixelBlock;
 
 /**
  * The 256-bin image histogram iipsrv uses for contrast stretch, bitonal output and equalisation
- * (spec 5.2 step 1): computed once per image from the smallest level, over all channels, binning
+ * (docs/protocols.md 5.2 step 1): computed once per image from the smallest level, over all channels, binning
  * the rounded per-pixel channel mean of the 8-bit samples.
  */
 public final class Histogram {

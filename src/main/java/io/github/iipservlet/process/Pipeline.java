@@ -8,7 +8,7 @@ import io.github.iipservlet.image.SampleType;
 import io.github.iipservlet.parallel.Workers;
 
 /**
- * iipsrv's pixel pipeline (spec 5.2 steps 3-11): turns raw samples into an 8-bit interleaved block
+ * iipsrv's pixel pipeline (docs/protocols.md 5.2 steps 3-11): turns raw samples into an 8-bit interleaved block
  * ready for an encoder. The watermark (step 12) is applied by the caller, on the block returned.
  *
  * <p>The input arrives as a {@link Source} of bands of rows (a region read tile row by tile row),

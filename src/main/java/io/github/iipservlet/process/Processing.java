@@ -36,7 +36,7 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
     public enum Colour { COLOUR, GREY, BITONAL }
 
     /**
-     * Hill-shading light (spec 3.18).
+     * Hill-shading light (docs/protocols.md 3.18).
      *
      * @param azimuth   degrees clockwise from 12 o'clock
      * @param elevation degrees above the horizon (90 = overhead)
@@ -86,7 +86,7 @@ public record Processing(float contrast, float gamma, boolean invert, Colormap c
         return kernel == null ? null : kernel.clone();
     }
 
-    /** True when the samples go through the floating-point pipeline (spec 5.1). */
+    /** True when the samples go through the floating-point pipeline (docs/protocols.md 5.1). */
     public boolean needsFloat() {
         return contrast != 1f || gamma != 1f || invert || colormap != Colormap.NONE || minOverride != null
                 || shade != null || twist != null || kernel != null;

@@ -1,7 +1,7 @@
 package io.github.iipservlet.process;
 
 /**
- * 8-bit interleaved resampling as iipsrv does it (spec 5.4). Each method writes the output rows
+ * 8-bit interleaved resampling as iipsrv does it (docs/protocols.md 5.4). Each method writes the output rows
  * {@code [rowFrom, rowTo)} only, so a large resize can be split by rows across threads; the
  * whole-image helpers just pass the full range.
  *

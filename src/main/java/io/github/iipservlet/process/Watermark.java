@@ -11,7 +11,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.ImageIO;
 
 /**
- * iipsrv's watermark (spec 5.5): an image read once from the TIFF file named by WATERMARK,
+ * iipsrv's watermark (docs/protocols.md 5.5): an image read once from the TIFF file named by WATERMARK,
  * pre-multiplied by its alpha and WATERMARK_OPACITY, and added with saturation at a random place
  * of each block of an output image, each block with probability WATERMARK_PROBABILITY.
  *

@@ -10,7 +10,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The one way the protocols answer a failure their own parsing did not (decision 2), so that a
+ * The one way the protocols answer a failure their own parsing did not (docs/decisions.md Decision 13), so that a
  * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
  * a render too large for this server is 400; a heap that ran out anyway is 503 with Retry-After;
  * a render stopped because its client has gone gets no reply;

@@ -14,7 +14,7 @@ import java.util.Locale;
 
 /** The replies every protocol shares: header-only replies, plain-text errors, HTTP dates. */
 public final class HttpReplies {
-    /** iipsrv always prints two-digit days (spec 16). */
+    /** iipsrv always prints two-digit days (docs/protocols.md 16). */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter
             .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
@@ -29,7 +29,10 @@ public final class HttpReplies {
         response.setHeader("X-Powered-By", "IIPImage");
     }
 
-    /** 204, 304 or 405 with no body (spec 2.5.5); Allow names the methods of the method filter (web.MethodFilter). */
+    /**
+     * 204, 304 or 405 with no body (docs/protocols.md 2.5.5); Allow names the methods of the method
+     * filter (web.MethodFilter).
+     */
     public static void headerOnly(HttpServletResponse response, int status) {
         response.setStatus(status);
         identify(response);
@@ -70,7 +73,7 @@ public final class HttpReplies {
 
     /**
      * A complete image, XML or JSON reply of a protocol: identity headers, Last-Modified of the
-     * image, Content-Type and Content-Length (spec 2.5.3).
+     * image, Content-Type and Content-Length (docs/protocols.md 2.5.3).
      */
     public static void content(HttpServletResponse response, String contentType, byte[] body, long lastModified)
             throws IOException {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A request string split into commands, left to right, as iipsrv does (spec 2.2): split on
+ * A request string split into commands, left to right, as iipsrv does (docs/protocols.md 2.2): split on
  * {@code &}, empty tokens skipped, a token without {@code =} is both key and value, pairs with an
  * empty key or value dropped. Values stay undecoded: each command decodes its own.
  */

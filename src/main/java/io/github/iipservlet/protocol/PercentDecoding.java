@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * iipsrv's percent-decoding (spec 2.3): {@code +} is a space, {@code %XY} the byte XY, a
+ * iipsrv's percent-decoding (docs/protocols.md 2.3): {@code +} is a space, {@code %XY} the byte XY, a
  * {@code %} without two hex digits stays. Unlike iipsrv, {@code %00} decodes to NUL, so identifiers
- * holding it are refused rather than silently shortened (decision 4). Bytes are read as UTF-8.
+ * holding it are refused rather than silently shortened (docs/decisions.md Decision 4). Bytes are read as UTF-8.
  */
 public final class PercentDecoding {
     private PercentDecoding() {

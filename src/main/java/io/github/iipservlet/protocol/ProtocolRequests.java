@@ -66,7 +66,7 @@ public final class ProtocolRequests {
      * {@code scheme://host[:port][prefix]} as the client sees this server: a reverse proxy's
      * {@code X-Forwarded-Proto}, {@code -Host}, {@code -Port} and {@code -Prefix} win over what the
      * container saw (the first value of each, as a chain of proxies appends), but only from a peer
-     * in TRUSTED_PROXIES and only when well formed (decision 11): anybody else's would go into
+     * in TRUSTED_PROXIES and only when well formed (docs/decisions.md Decision 11): anybody else's would go into
      * cached ids and redirects. The scheme is http or https; a malformed Host is not used.
      */
     public static String origin(HttpServletRequest request, AddressRanges trustedProxies) {

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The request flow DeepZoom and Zoomify share: an image path followed by either a descriptor
  * (XML) or one JPEG tile; If-Modified-Since answered with 304; a missing image, a malformed request
- * or a tile that does not exist answered with 404 (decision 2). Subclasses only say how their URLs
+ * or a tile that does not exist answered with 404 (docs/decisions.md Decision 2). Subclasses only say how their URLs
  * split and what their descriptor and tiles are.
  */
 public abstract class TileProtocolServlet extends HttpServlet {

@@ -13,8 +13,8 @@ import io.github.iipservlet.process.Processing;
  * values (contrast, gamma, colormaps, greyscale, bitonal, equalisation, MINMAX) takes the 8-bit
  * pipeline as in iipsrv, whose pipeline always reduces to 8 bits.
  *
- * <p>The steps are the pipeline's for 8-bit data (spec 5.2 steps 5, 6, 10, 11) on {@code short}
- * samples: channel reduction, resize (iipsrv's nearest or bilinear, spec 5.4), mirror, rotate.
+ * <p>The steps are the pipeline's for 8-bit data (docs/protocols.md 5.2 steps 5, 6, 10, 11) on {@code short}
+ * samples: channel reduction, resize (iipsrv's nearest or bilinear, docs/protocols.md 5.4), mirror, rotate.
  */
 final class SixteenBitPath {
     private SixteenBitPath() {
@@ -31,7 +31,7 @@ final class SixteenBitPath {
     /**
      * Renders raw 16-bit samples.
      *
-     * @param maxChannels channels the encoder accepts; more than that keeps 3 (spec 5.2 step 6)
+     * @param maxChannels channels the encoder accepts; more than that keeps 3 (docs/protocols.md 5.2 step 6)
      * @return a 16-bit block, or null when {@code raw} does not hold 16-bit samples
      */
     static PixelBlock render(PixelBlock raw, Processing processing, int outWidth, int outHeight, boolean bilinear,
@@ -100,7 +100,7 @@ final class SixteenBitPath {
     }
 
     /**
-     * iipsrv's bilinear interpolation (spec 5.4), as the 8-bit resampler: not centre-aligned,
+     * iipsrv's bilinear interpolation (docs/protocols.md 5.4), as the 8-bit resampler: not centre-aligned,
      * neighbours clamped to the last pixel of the buffer, result truncated.
      */
     static short[] bilinear(short[] in, int w, int h, int ch, int outW, int outH) {

@@ -4,7 +4,7 @@ import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 
 /**
- * iipsrv's view geometry (spec section 4): from a region in 0..1 fractions of the full image and a
+ * iipsrv's view geometry (docs/protocols.md 4): from a region in 0..1 fractions of the full image and a
  * requested output size, the output size, the pyramid level that serves it and the region in that
  * level's pixels. Shared by CVT and the other protocols' region requests.
  */

@@ -162,7 +162,7 @@ public final class ViewRenderer {
             }
         }
         PixelBlock raw = reader(view, image).readTile(view.level(), view.tile());
-        // A tile is one watermark block (spec 5.5).
+        // A tile is one watermark block (docs/protocols.md 5.5).
         return process(Pipeline.source(raw), raw, image, view, -1, -1, Workers.SERIAL, -1);
     }
 
@@ -178,7 +178,7 @@ public final class ViewRenderer {
         }
         Level level = info.levels.get(view.level());
         Pipeline.Source source = new RegionSource(reader(view, image), view, level.tileHeight());
-        // Watermark blocks of twice the source's largest tile side (spec 5.5).
+        // Watermark blocks of twice the source's largest tile side (docs/protocols.md 5.5).
         Level full = info.levels.get(0);
         return process(source, null, image, view, view.outWidth(), view.outHeight(), workers,
                 2 * Math.max(full.tileWidth(), full.tileHeight()));
@@ -197,7 +197,7 @@ public final class ViewRenderer {
         ImageInfo info = image.info();
         Processing p = view.processing();
         ImageEncoder encoder = encoders.forFormat(view.format());
-        // More than 4 channels keep 3 in every format (spec 5.2 step 6), not the first 4 as RGBA.
+        // More than 4 channels keep 3 in every format (docs/protocols.md 5.2 step 6), not the first 4 as RGBA.
         int maxChannels = info.channels > 4 ? 3 : encoder.maxChannels();
         PixelBlock out = null;
         if (watermark == null && encoder.keepsSixteenBit() && SixteenBitPath.applies(info, p)) {
@@ -244,7 +244,7 @@ public final class ViewRenderer {
     }
 
     /**
-     * iipsrv's "processing required" test for tiles (spec 3.3 step 4): pass-through only without
+     * iipsrv's "processing required" test for tiles (docs/protocols.md 3.3 step 4): pass-through only without
      * it. A watermark also needs the pixels; callers check it separately.
      */
     static boolean needsRawPixels(ImageInfo info, Processing p) {

@@ -12,7 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * iipsrv's four CORS headers when {@code CORS} is set, on every response (decision 10: tiles, XML,
+ * iipsrv's four CORS headers when {@code CORS} is set, on every response (docs/decisions.md Decision 10: tiles, XML,
  * errors and redirects too, unlike iipsrv 1.1), and preflight OPTIONS answered with 204.
  */
 public final class CorsFilter implements Filter {

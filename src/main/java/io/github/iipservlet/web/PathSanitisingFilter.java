@@ -19,7 +19,7 @@ import java.util.Set;
  * Refuses, before any protocol runs, requests whose image identifier tries to leave
  * FILESYSTEM_PREFIX: a {@code ..} segment, a NUL or a backslash, after iipsrv's percent-decoding,
  * in the query's FIF/DeepZoom/Zoomify values or in the path of a path-mapped protocol
- * (decision 4). Answers 404 with a body that names no path. The image store enforces the same
+ * (docs/decisions.md Decision 4). Answers 404 with a body that names no path. The image store enforces the same
  * rules and the prefix again on the resolved real path (symlinks), so this filter is the early,
  * cheap half. IIIF is left to the store: its parameters may hold any text (a backslash in a
  * region), which must be answered 400 by the IIIF servlet, not 404 here.

@@ -17,7 +17,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * iipsrv's URI_MAP (spec 2.1): {@code prefix=>protocol} turns {@code /prefix/rest} into the request
+ * iipsrv's URI_MAP (docs/protocols.md 2.1): {@code prefix=>protocol} turns {@code /prefix/rest} into the request
  * string {@code protocol=rest} (query dropped) and hands it to the front servlet, which then skips
  * its method checks as iipsrv does for mapped requests. Unlike iipsrv, several mappings may be
  * given, separated by commas ({@code images=>IIIF,dz=>DeepZoom}). The prefix is matched against the

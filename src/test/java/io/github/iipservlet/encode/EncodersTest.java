@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The encoders' edge cases that the HTTP tests do not reach: ICC profiles larger than one JPEG
  * segment, alpha and 16-bit RGB(A) in PNG and TIFF, ICC in a WebP that already has the extended
- * header, and QLT's per-encoder clamping (spec 3.7).
+ * header, and QLT's per-encoder clamping (docs/protocols.md 3.7).
  */
 class EncodersTest {
     private static final Random RANDOM = new Random(42);

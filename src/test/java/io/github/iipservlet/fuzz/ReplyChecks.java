@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What no reply may show (spec decision 3): a filesystem path, a Java class name or a stack trace
+ * What no reply may show (docs/decisions.md Decisions 3 and 13): a filesystem path, a Java class name or a stack trace
  * in an error body, and iipsrv's banner page standing in for an error.
  */
 final class ReplyChecks {

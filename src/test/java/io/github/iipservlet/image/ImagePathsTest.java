@@ -21,7 +21,7 @@ class ImagePathsTest {
         assertFalse(ImagePaths.isSafeIdentifier("a\\b.tif"));
         assertTrue(ImagePaths.isSafeIdentifier("a/b..c.tif"));
         assertTrue(ImagePaths.isSafeIdentifier("a.b/c.tif"));
-        // Dot-files and dot-folders are served by no protocol (decision 12).
+        // Dot-files and dot-folders are served by no protocol (docs/decisions.md Decision 12).
         assertFalse(ImagePaths.isSafeIdentifier("..a.tif"));
         assertFalse(ImagePaths.isSafeIdentifier(".hidden.tif"));
         assertFalse(ImagePaths.isSafeIdentifier("a/.git/x.tif"));

@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hill-shading, colour twist, convolution, their order in the float pipeline (spec 5.2 step 4,
- * formulas of 5.3), banded rendering on several threads, and the watermark blend (5.5).
+ * Hill-shading, colour twist, convolution, their order in the float pipeline (docs/protocols.md
+ * 5.2 step 4, formulas of docs/protocols.md 5.3), banded rendering on several threads, and the
+ * watermark blend (docs/protocols.md 5.5).
  */
 class ProcessingStepsTest {
     static final ImageInfo RGB8 = PipelineTest.RGB8;
@@ -112,7 +113,7 @@ class ProcessingStepsTest {
 
     // ---- hill-shading ---------------------------------------------------------------------------
 
-    /** Spec 5.3: the light vector and the shade of a normal-map pixel, in double precision. */
+    /** docs/protocols.md 5.3: the light vector and the shade of a normal-map pixel, in double precision. */
     static double shadeOfNormalMap(int azimuth, int elevation, double r, double g, double b) {
         double[] s = light(azimuth, elevation);
         if (r == 0 && g == 0 && b == 0) {
@@ -190,7 +191,7 @@ class ProcessingStepsTest {
         int east = shadeAt(ramp, dem, new Shade(90, 30), levelWidth, 2, 1);
         int north = shadeAt(ramp, dem, new Shade(0, 30), levelWidth, 2, 1);
         assertTrue(west > north && north > east, west + " " + north + " " + east);
-        // exact value: normal (-slope, 0, 1) normalised, lit by the spec's light vector
+        // exact value: normal (-slope, 0, 1) normalised, lit by the light vector of docs/protocols.md 5.3
         double slope = step * FloatSteps.RELIEF * levelWidth;
         double len = Math.sqrt(slope * slope + 1);
         double[] s = light(270, 30);
@@ -238,7 +239,10 @@ class ProcessingStepsTest {
         }
     }
 
-    /** The spec's convolution of a grey image with replicated edges, normalised by a positive kernel sum. */
+    /**
+     * The convolution of docs/protocols.md 5.3 on a grey image with replicated edges, normalised by a
+     * positive kernel sum.
+     */
     static double[] convolve(double[] img, int w, int h, float[] k) {
         int side = (int) Math.round(Math.sqrt(k.length));
         int half = side / 2;
@@ -389,7 +393,7 @@ class ProcessingStepsTest {
         }
     }
 
-    /** Spec 5.4 as written: neighbours are offsets in the flat buffer, clamped to its last pixel. */
+    /** docs/protocols.md 5.4 as written: neighbours are offsets in the flat buffer, clamped to its last pixel. */
     static byte[] flatBilinear(byte[] in, int w, int h, int ch, int outW, int outH) {
         byte[] out = new byte[outW * outH * ch];
         float xscale = (float) w / outW;

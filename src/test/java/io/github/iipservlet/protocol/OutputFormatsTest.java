@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every output format through the real webapp (spec 3.3, 3.6, 8.5.4, 10): PNG, WebP and TIFF
+ * Every output format through the real webapp (docs/protocols.md 3.3, 3.6, 8.5.4, 10): PNG, WebP and TIFF
  * tiles (PTL, WTL, TTL) and regions (CVT, IIIF) decode with an independent ImageIO reader, chosen
  * by class, to the pixels of the source and of the JPEG path; the metadata iipsrv writes is there
  * (Software, rights, resolution), the ICC profile only under the MAX_ICC rule, 16-bit images stay
@@ -198,7 +198,7 @@ class OutputFormatsTest {
 
     @Test
     void losslessWebpEqualsPng() throws Exception {
-        // QLT below 1 is lossless WebP (spec 3.7); for PNG it is zlib level 0, lossless too.
+        // QLT below 1 is lossless WebP (docs/protocols.md 3.7); for PNG it is zlib level 0, lossless too.
         for (String q : new String[] {"FIF=deflate.tif&QLT=0&%s=2,5", "FIF=deflate.tif&QLT=0&WID=300&CVT=%s",
             "FIF=test.tif&QLT=0&ROT=90&%s=1,1"}) {
             boolean tile = q.contains("=2,5") || q.contains("=1,1");

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DeepZoom and Zoomify (spec 6 and 7, decisions 2, 7 and 10) on a 1000x700 pyramid of 256x256 tiles. */
+/**
+ * DeepZoom and Zoomify (docs/protocols.md 6 and 7, docs/decisions.md Decisions 2, 7 and 10) on a
+ * 1000x700 pyramid of 256x256 tiles.
+ */
 class TileProtocolsTest {
     @TempDir
     static Path tmp;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The figures of spec section 15 E on the 1000x700 / 500x350 / 250x175 test image. */
+/** The worked examples of docs/protocols.md 4.5 on the 1000x700 / 500x350 / 250x175 test image. */
 class ViewGeometryTest {
     private static final ImageInfo INFO = new ImageInfo("tiff",
             List.of(new Level(1000, 700, 256, 256), new Level(500, 350, 256, 256), new Level(250, 175, 256, 256)), 3,

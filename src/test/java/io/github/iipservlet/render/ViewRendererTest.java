@@ -93,7 +93,7 @@ class ViewRendererTest {
                 new ViewRenderer.Settings(true, true, 75, 0), new MemoryBudget(budgetBytes), Workers.SERIAL, null);
     }
 
-    /** iipsrv's View::getLayers (spec 3.9): MAX_LAYERS against LYR. */
+    /** iipsrv's View::getLayers (docs/protocols.md 3.9): MAX_LAYERS against LYR. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({
         "0,0,0", "0,3,3", "0,-1,-1", "4,0,4", "4,2,2", "4,4,4", "4,9,4", "4,-1,4", "-1,0,-1", "-1,2,2"})

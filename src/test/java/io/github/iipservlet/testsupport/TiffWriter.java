@@ -75,7 +75,7 @@ public final class TiffWriter {
     }
 
     /**
-     * A stack (an iipsrv multi-page TIFF, spec 9.4): one page per builder, each a top-level IFD
+     * A stack (an iipsrv multi-page TIFF, docs/protocols.md 9.4): one page per builder, each a top-level IFD
      * with NewSubfileType 2 (page). Pages built with {@code subIfds(true)} keep their reduced
      * levels in SubIFDs; others must have one level (a plain multi-page TIFF). Byte order and
      * BigTIFF come from the first page.
@@ -103,7 +103,7 @@ public final class TiffWriter {
         return written;
     }
 
-    /** The file name of one view of an image sequence (spec 9.5): stem, pattern, HHH_VVV, extension. */
+    /** The file name of one view of an image sequence (docs/protocols.md 9.5): stem, pattern, HHH_VVV, extension. */
     public static String sequenceName(String stem, String pattern, int horizontal, int vertical, String extension) {
         return String.format(java.util.Locale.ROOT, "%s%s%03d_%03d.%s", stem, pattern, horizontal, vertical,
                 extension);

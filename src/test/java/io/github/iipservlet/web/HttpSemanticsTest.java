@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTP as every protocol answers it: one method policy, HEAD as GET without its body, proxy
- * headers believed only from trusted proxies (decision 11) and named in Vary, redirects only for
- * images that exist, and no dot-file served (decision 12).
+ * headers believed only from trusted proxies (docs/decisions.md Decision 11) and named in Vary, redirects only for
+ * images that exist, and no dot-file served (docs/decisions.md Decision 12).
  */
 class HttpSemanticsTest {
     @TempDir

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Recognises a file by its first bytes (spec 9.1) and opens the matching pyramid reader: TIFF, and
+ * Recognises a file by its first bytes (docs/protocols.md 9.1) and opens the matching pyramid reader: TIFF, and
  * JPEG2000 (JP2 files and bare codestreams) through the context's decoder.
  */
 public final class ImageFormats {

@@ -124,7 +124,7 @@ public final class Jp2Header {
     }
 
     /**
-     * The layers a request decodes, from iipsrv's layer value (spec 3.9): negative means all, 0
+     * The layers a request decodes, from iipsrv's layer value (docs/protocols.md 3.9): negative means all, 0
      * half of them rounded up (iipsrv's default), else that many; never fewer than one nor more
      * than the file has.
      */

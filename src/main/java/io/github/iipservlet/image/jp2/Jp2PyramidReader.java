@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JPEG2000 file as a pyramid, the way iipsrv presents one (spec 9.3): its resolution levels,
+ * A JPEG2000 file as a pyramid, the way iipsrv presents one (docs/protocols.md 9.3): its resolution levels,
  * then virtual levels halving the smallest until it fits one tile (decoded from the smallest real
  * level and subsampled), all cut into virtual 256x256 tiles whatever the codestream's own tiling.
  * Tiles and regions are decoded as areas of one level, never assembled from tiles.

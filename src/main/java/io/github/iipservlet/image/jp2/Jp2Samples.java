@@ -5,7 +5,7 @@ import io.github.iipservlet.image.SampleType;
 
 /**
  * Decoded JPEG2000 samples (ints of any precision up to 16 bits, signed or not) as the 8-bit or
- * 16-bit samples of a {@link PixelBlock}, as iipsrv scales them (spec 9.3): 1-8 bit components
+ * 16-bit samples of a {@link PixelBlock}, as iipsrv scales them (docs/protocols.md 9.3): 1-8 bit components
  * stretched to 0..255 (1 bit times 255, 2 times 85, 4 times 17, others by bit replication), 9-16
  * bit ones to 0..65535 by bit replication. Signed samples are shifted to unsigned first.
  */

@@ -66,7 +66,7 @@ final class TiffLayout {
     private static final int MAX_TILE_SIDE = 65536;
     /** Largest decoded tile, in bytes: a 4096x4096 RGBA 8-bit tile. */
     private static final long MAX_TILE_BYTES = 64L << 20;
-    /** Most channels per pixel read (multispectral bands come as separate files, spec 9.5). */
+    /** Most channels per pixel read (multispectral bands come as separate files, docs/protocols.md 9.5). */
     private static final int MAX_CHANNELS = 64;
 
     // Photometric interpretations
@@ -100,7 +100,7 @@ final class TiffLayout {
     }
 
     /**
-     * Finds the pyramid (spec 9.2) or the stack of pyramids (spec 9.4) in the top-level IFDs:
+     * Finds the pyramid (docs/protocols.md 9.2) or the stack of pyramids (docs/protocols.md 9.4) in the top-level IFDs:
      * <ul>
      * <li>a first IFD with reduced-resolution SubIFDs is a SubIFD pyramid; when it is also a page
      * (NewSubfileType 2), every top-level page is a stack page with its own SubIFD levels;</li>

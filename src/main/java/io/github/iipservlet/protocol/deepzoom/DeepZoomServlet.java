@@ -10,12 +10,13 @@ import io.github.iipservlet.protocol.TileProtocolServlet;
 import io.github.iipservlet.render.View;
 
 /**
- * DeepZoom (spec 7): {@code <image>.dzi} and {@code <image>_files/<level>/<col>_<row>.<ext>}, by
+ * DeepZoom (docs/protocols.md 7): {@code <image>.dzi} and {@code <image>_files/<level>/<col>_<row>.<ext>}, by
  * {@code ?DeepZoom=} through the front servlet or as a path under {@code /deepzoom/}. DeepZoom
  * level L is the image halved (rounding up) maxLevel - L times, maxLevel = ceil(log2(max(W, H))).
  * A level that is a pyramid level is served as that level's tile (the same view, so the same
  * cache entry, as the JTL tile); other levels, down to the 1x1 level 0, are rendered from the next
- * larger pyramid level (decision 7). Tiles and levels that do not exist are 404 (decision 2).
+ * larger pyramid level (docs/decisions.md Decision 7). Tiles and levels that do not exist are 404
+ * (docs/decisions.md Decision 2).
  */
 public final class DeepZoomServlet extends TileProtocolServlet {
     static final String NAMESPACE = "http://schemas.microsoft.com/deepzoom/2008";

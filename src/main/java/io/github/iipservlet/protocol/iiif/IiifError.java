@@ -1,7 +1,7 @@
 package io.github.iipservlet.protocol.iiif;
 
 /**
- * A IIIF request the server refuses, with the HTTP status of decision 2: 400 for a malformed or
+ * A IIIF request the server refuses, with the HTTP status of docs/decisions.md Decision 2: 400 for a malformed or
  * out-of-bounds parameter, 501 for a valid feature we do not offer. The message is iipsrv's text
  * where iipsrv has one, and never holds a path.
  */

@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.protocol.PercentDecoding;
 
 /**
- * A IIIF argument split into identifier and parameters (spec 8.1). An argument without a slash
+ * A IIIF argument split into identifier and parameters (docs/protocols.md 8.1). An argument without a slash
  * as the client wrote it is a base URI (its identifier may hold {@code %2F}). Otherwise it is
  * percent-decoded once before splitting, as iipsrv does, so an identifier holding {@code %2F}
  * names a sub-folder; the last four segments are the parameters, everything before them the
@@ -41,7 +41,7 @@ record IiifRequest(Kind kind, String identifier, int page, String[] params) {
             start = start > 0 ? decoded.lastIndexOf('/', start - 1) : -1;
             if (start < 0) {
                 if (decoded.lastIndexOf('/') == 0) {
-                    // iipsrv's quirk (spec 8.1.4): "/image.tif" names the empty identifier, a 404.
+                    // iipsrv's quirk (docs/protocols.md 8.1.4): "/image.tif" names the empty identifier, a 404.
                     return new IiifRequest(Kind.IMAGE, "", 0, null);
                 }
                 throw IiifError.bad("IIIF: Not enough parameters");

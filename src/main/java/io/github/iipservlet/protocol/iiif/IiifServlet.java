@@ -24,7 +24,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * IIIF Image API 2 and 3 (spec 8), by {@code ?IIIF=} through the front servlet or as a path under
+ * IIIF Image API 2 and 3 (docs/protocols.md 8), by {@code ?IIIF=} through the front servlet or as a path under
  * {@code /iiif/}: the base URI redirects to info.json, info.json describes the image, and image
  * requests become a {@link View}: a stored tile when the request names exactly one (so a IIIF
  * tile is the same cache entry and pass-through as the JTL tile), else a region. The version is
@@ -46,7 +46,7 @@ public final class IiifServlet extends HttpServlet {
             return;
         }
         int version = negotiatedVersion(request.getHeader("Accept"), config.iiifVersion);
-        // Accept picks the version; the others make the id (decision 11).
+        // Accept picks the version; the others make the id (docs/decisions.md Decision 11).
         response.setHeader("Vary", VARY);
         try {
             IiifRequest iiif = parse(services, raw);
@@ -66,7 +66,7 @@ public final class IiifServlet extends HttpServlet {
                 return;
             }
             try (OpenImage opened = services.images().open(iiif.identifier())) {
-                // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (spec 8.1.5).
+                // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (docs/protocols.md 8.1.5).
                 OpenImage image = opened.view(iiif.page(), 90);
                 if (HttpReplies.notModified(request, image)) {
                     HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
@@ -170,7 +170,7 @@ public final class IiifServlet extends HttpServlet {
     }
 
     /**
-     * The index of the stored tile a placement names exactly (spec 8.5.5), or -1: the region starts
+     * The index of the stored tile a placement names exactly (docs/protocols.md 8.5.5), or -1: the region starts
      * on a tile corner and is one tile (or the short last column/row) at its natural size.
      */
     static int storedTile(ImageInfo info, ViewGeometry.Placement p) {
@@ -205,7 +205,7 @@ public final class IiifServlet extends HttpServlet {
     }
 
     /**
-     * The version a client asks for with a IIIF context in Accept (spec 8.3:
+     * The version a client asks for with a IIIF context in Accept (docs/protocols.md 8.3:
      * {@code http://iiif.io/api/image/<d>/context.json}), else the configured one.
      */
     static int negotiatedVersion(String accept, int configured) {

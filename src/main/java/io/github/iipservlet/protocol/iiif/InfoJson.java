@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * info.json (spec 8.4) in iipsrv's layout, byte for byte where iipsrv is right: same field order,
+ * info.json (docs/protocols.md 8.4) in iipsrv's layout, byte for byte where iipsrv is right: same field order,
  * indentation and spacing, so clients and diffs that know iipsrv's see no change. It differs
  * where iipsrv is wrong: it advertises only the formats and features we serve, escapes the rights
  * text, and does not double {@code %} in the id (a printf slip in iipsrv).

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The last segment, {@code quality.format} (spec 8.5.4). Lower-cased; anything from a {@code ?}
+ * The last segment, {@code quality.format} (docs/protocols.md 8.5.4). Lower-cased; anything from a {@code ?}
  * on is ignored; no dot means JPEG. Qualities are accepted in every version as iipsrv does
  * ({@code native} in 3, {@code default} in 2); {@code IIIF_EXTENSIONS} adds iipsrv's four.
  *

@@ -3,7 +3,7 @@ package io.github.iipservlet.protocol.iiif;
 import io.github.iipservlet.CNumbers;
 
 /**
- * The rotation parameter (spec 8.5.3): an optional {@code !} (mirror left-right, before rotating)
+ * The rotation parameter (docs/protocols.md 8.5.3): an optional {@code !} (mirror left-right, before rotating)
  * and an angle. Multiples of 90 are served; other angles from 0 to 360 are valid IIIF that we do
  * not offer (501); anything else is malformed (400).
  *

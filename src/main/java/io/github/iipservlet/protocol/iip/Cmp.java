@@ -3,7 +3,7 @@ package io.github.iipservlet.protocol.iip;
 import io.github.iipservlet.process.Processing.Colormap;
 import java.util.Locale;
 
-/** CMP=hot|cold|jet|blue|green|red (spec 3.14); anything else turns the colormap off. */
+/** CMP=hot|cold|jet|blue|green|red (docs/protocols.md 3.14); anything else turns the colormap off. */
 final class Cmp implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

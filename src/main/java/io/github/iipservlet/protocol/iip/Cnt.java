@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.process.Processing;
 import java.util.Locale;
 
-/** CNT=float | st | stretch | eq | equalization (spec 3.11). */
+/** CNT=float | st | stretch | eq | equalization (docs/protocols.md 3.11). */
 final class Cnt implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

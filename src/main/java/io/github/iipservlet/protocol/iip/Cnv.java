@@ -8,7 +8,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * CNV=name or CNV=[k1,...,kn] (spec 3.17): convolution with one of iipsrv's named 3x3 kernels or
+ * CNV=name or CNV=[k1,...,kn] (docs/protocols.md 3.17): convolution with one of iipsrv's named 3x3 kernels or
  * an explicit odd square kernel of at most 5x5, row-major. Anything else is ignored (logged), as in
  * iipsrv, leaving an earlier CNV in force.
  */

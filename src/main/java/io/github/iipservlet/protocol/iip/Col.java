@@ -3,7 +3,7 @@ package io.github.iipservlet.protocol.iip;
 import io.github.iipservlet.process.Processing.Colour;
 import java.util.Locale;
 
-/** COL=grey|gray|binary (spec 3.15); anything else is ignored. */
+/** COL=grey|gray|binary (docs/protocols.md 3.15); anything else is ignored. */
 final class Col implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

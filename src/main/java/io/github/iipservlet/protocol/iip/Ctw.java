@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.protocol.PercentDecoding;
 
 /**
- * CTW=[a,b,c;d,e,f;...] (spec 3.16): colour twist. Row k of the matrix makes output channel k
+ * CTW=[a,b,c;d,e,f;...] (docs/protocols.md 3.16): colour twist. Row k of the matrix makes output channel k
  * from the input channels; rows of several CTW commands add up. At most {@link #MAX} rows and
  * values per row are kept (more cannot change what an encoder writes: output channels beyond four
  * are reduced to three, and values beyond the image's channels are ignored), so a request cannot

@@ -10,7 +10,7 @@ import io.github.iipservlet.render.View;
 import io.github.iipservlet.render.ViewGeometry;
 
 /**
- * CVT=format (spec 3.6): the region (RGN) at the requested size (WID/HEI), processed, as JPEG,
+ * CVT=format (docs/protocols.md 3.6): the region (RGN) at the requested size (WID/HEI), processed, as JPEG,
  * PNG, WebP or TIFF ({@code tif} too, which iipsrv sends as JPEG). Unknown formats fall back to
  * JPEG as iipsrv does.
  */

@@ -4,7 +4,7 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.PercentDecoding;
 
-/** FIF: opens the image (spec 3.1); If-Modified-Since equal to its modification time ends with 304. */
+/** FIF: opens the image (docs/protocols.md 3.1); If-Modified-Since equal to its modification time ends with 304. */
 final class Fif implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop {

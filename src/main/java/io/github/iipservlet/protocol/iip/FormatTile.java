@@ -5,7 +5,7 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.render.TooLargeToRender;
 
 /**
- * PTL, WTL and TTL (spec 3.3): set the output format to PNG, WebP or TIFF for the rest of the
+ * PTL, WTL and TTL (docs/protocols.md 3.3): set the output format to PNG, WebP or TIFF for the rest of the
  * request, then behave exactly like JTL. WTL is an unknown command ({@code 2 2}) where WebP cannot
  * be written, as in an iipsrv built without libwebp.
  */

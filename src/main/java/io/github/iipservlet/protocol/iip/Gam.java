@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.process.Processing;
 import java.util.Locale;
 
-/** GAM=float | log | logarithm (spec 3.12). */
+/** GAM=float | log | logarithm (docs/protocols.md 3.12). */
 final class Gam implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

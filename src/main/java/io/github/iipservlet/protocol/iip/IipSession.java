@@ -27,7 +27,7 @@ final class IipSession implements AutoCloseable {
     /** Every image this request opened: kept open until it ends, as a deferred output may read one. */
     private final List<OpenImage> opened = new ArrayList<>();
 
-    // View parameters (spec 4), iipsrv's defaults.
+    // View parameters (docs/protocols.md 4), iipsrv's defaults.
     double regionLeft;
     double regionTop;
     double regionWidth = 1;
@@ -56,7 +56,7 @@ final class IipSession implements AutoCloseable {
 
     // Encoding.
     OutputFormat format = OutputFormat.JPEG;
-    /** QLT's value before each encoder clamps it (spec 3.7), or null when QLT was not given. */
+    /** QLT's value before each encoder clamps it (docs/protocols.md 3.7), or null when QLT was not given. */
     Integer requestedQuality;
     /** TIFF output compression: TIFF_COMPRESSION, or the one QLT's prefix named. */
     int tiffCompression;
@@ -98,8 +98,8 @@ final class IipSession implements AutoCloseable {
     }
 
     /**
-     * The view of the open image that the SDS angles select (a stack page or a sequence file, spec
-     * 9.4 and 9.5), or queues IIP error 1 3 with {@code argument} and returns null.
+     * The view of the open image that the SDS angles select (a stack page or a sequence file,
+     * docs/protocols.md 9.4 and 9.5), or queues IIP error 1 3 with {@code argument} and returns null.
      */
     OpenImage requireView(String argument) throws ImageException {
         OpenImage base = requireImage(argument);
@@ -120,7 +120,7 @@ final class IipSession implements AutoCloseable {
         opened.add(image);
     }
 
-    /** Queues {@code Error/L:code argument} (spec 2.5.2; without iipsrv's 31-character truncation). */
+    /** Queues {@code Error/L:code argument} (docs/protocols.md 2.5.2; without iipsrv's 31-character truncation). */
     void error(String code, String argument) {
         String text = code + " " + argument;
         errors.add("Error/" + text.length() + ":" + text);

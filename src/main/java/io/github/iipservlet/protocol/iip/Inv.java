@@ -1,6 +1,6 @@
 package io.github.iipservlet.protocol.iip;
 
-/** INV (any value, or bare): invert (spec 3.13). */
+/** INV (any value, or bare): invert (docs/protocols.md 3.13). */
 final class Inv implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

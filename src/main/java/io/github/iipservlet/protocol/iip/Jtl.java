@@ -8,7 +8,7 @@ import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.render.TooLargeToRender;
 import io.github.iipservlet.render.View;
 
-/** JTL=resolution,tile (spec 3.3): one tile of one resolution, in the current output format. */
+/** JTL=resolution,tile (docs/protocols.md 3.3): one tile of one resolution, in the current output format. */
 final class Jtl implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {

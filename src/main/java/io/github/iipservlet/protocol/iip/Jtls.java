@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.render.TooLargeToRender;
 
-/** JTLS=xangle,resolution,tile,yangle (spec 3.4, legacy): sets the sequence angles, then JTL. */
+/** JTLS=xangle,resolution,tile,yangle (docs/protocols.md 3.4, legacy): sets the sequence angles, then JTL. */
 final class Jtls implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop, TooLargeToRender {

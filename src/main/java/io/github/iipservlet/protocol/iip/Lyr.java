@@ -2,7 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.CNumbers;
 
-/** LYR=n (spec 3.9): JPEG2000 quality layers; ignored by other formats. */
+/** LYR=n (docs/protocols.md 3.9): JPEG2000 quality layers; ignored by other formats. */
 final class Lyr implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

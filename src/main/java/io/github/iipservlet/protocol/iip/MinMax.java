@@ -2,12 +2,12 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.CNumbers;
 
-/** MINMAX=c:min,max or -:min,max (spec 3.10): normalisation range for the rest of the request. */
+/** MINMAX=c:min,max or -:min,max (docs/protocols.md 3.10): normalisation range for the rest of the request. */
 final class MinMax implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {
         if (session.requireImage("") == null) {
-            return; // iipsrv crashes here without FIF; we answer 1 3 (decision 5)
+            return; // iipsrv crashes here without FIF; we answer 1 3 (docs/decisions.md Decision 5)
         }
         int colon = argument.indexOf(':');
         String channelText = colon < 0 ? argument : argument.substring(0, colon);

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** OBJ=object (spec 3.2): metadata lines of the IIP reply. */
+/** OBJ=object (docs/protocols.md 3.2): metadata lines of the IIP reply. */
 final class Obj implements IipCommand {
     /** IIP-server protocol version iipsrv reports. */
     private static final String IIP_SERVER = "IIP-server:3.65";
@@ -135,7 +135,7 @@ final class Obj implements IipCommand {
         return b.toString();
     }
 
-    /** iipsrv's layout of OBJ=stack (spec 3.2), with the names JSON-escaped. */
+    /** iipsrv's layout of OBJ=stack (docs/protocols.md 3.2), with the names JSON-escaped. */
     private static String stackJson(List<StackItem> stack) {
         StringBuilder b = new StringBuilder("[ ");
         for (int i = 0; i < stack.size(); i++) {
@@ -165,7 +165,7 @@ final class Obj implements IipCommand {
         return unit == 2 ? value * 100 : unit == 1 ? value / 0.0254 : value;
     }
 
-    /** A metadata value, with COPYRIGHT standing in for missing rights (spec 3.1 step 5). */
+    /** A metadata value, with COPYRIGHT standing in for missing rights (docs/protocols.md 3.1 step 5). */
     private static String metadata(IipSession session, ImageInfo info, String key) {
         String v = info.metadata.get(key);
         if ((v == null || v.isEmpty()) && "rights".equals(key) && !session.services.config().copyright.isEmpty()) {

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * PFL=resolution:x1,y1[-x2,y2] (spec 3.20): the samples along a horizontal or vertical line (or
+ * PFL=resolution:x1,y1[-x2,y2] (docs/protocols.md 3.20): the samples along a horizontal or vertical line (or
  * at one point) of a resolution, for every band, as JSON. Integer samples print like C++ streams
  * ({@code %g}), scaled by the stack page's STONITS; floats with nine decimals.
  *

@@ -5,7 +5,7 @@ import io.github.iipservlet.encode.TiffEncoder;
 import java.util.Locale;
 
 /**
- * QLT=q or QLT=compression:q (spec 3.7): the quality every encoder then clamps to its own range;
+ * QLT=q or QLT=compression:q (docs/protocols.md 3.7): the quality every encoder then clamps to its own range;
  * the part before a colon selects the TIFF compression ({@code lzw}, {@code deflate},
  * {@code jpeg}, {@code webp}, {@code zstd}; anything else is none).
  */

@@ -2,7 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.CNumbers;
 
-/** RGN=x,y,w,h in 0..1 (spec 3.6): accepted only as four values with w, h &gt; 0, each clamped. */
+/** RGN=x,y,w,h in 0..1 (docs/protocols.md 3.6): accepted only as four values with w, h &gt; 0, each clamped. */
 final class Rgn implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

@@ -2,7 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.CNumbers;
 
-/** ROT=[!]deg (spec 3.6): {@code !} mirrors left-right; {@code !180} is a top-bottom flip only. */
+/** ROT=[!]deg (docs/protocols.md 3.6): {@code !} mirrors left-right; {@code !180} is a top-bottom flip only. */
 final class Rot implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

@@ -2,7 +2,7 @@ package io.github.iipservlet.protocol.iip;
 
 import io.github.iipservlet.CNumbers;
 
-/** SDS=x[,y] (spec 3.8): sequence angles / stack index. Without a comma y becomes 0. */
+/** SDS=x[,y] (docs/protocols.md 3.8): sequence angles / stack index. Without a comma y becomes 0. */
 final class Sds implements IipCommand {
     @Override
     public void run(IipSession session, String argument) {

@@ -4,7 +4,7 @@ import io.github.iipservlet.CNumbers;
 import io.github.iipservlet.process.Processing;
 
 /**
- * SHD=azimuth,elevation (spec 3.18): hill-shading, in whole degrees. Applied only when the
+ * SHD=azimuth,elevation (docs/protocols.md 3.18): hill-shading, in whole degrees. Applied only when the
  * argument holds exactly two comma-separated values, as in iipsrv; otherwise ignored.
  */
 final class Shd implements IipCommand {

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * SPECTRA=resolution,tile,x,y (spec 3.19): the value of one pixel in every band of a multispectral
+ * SPECTRA=resolution,tile,x,y (docs/protocols.md 3.19): the value of one pixel in every band of a multispectral
  * image (the horizontal views: a sequence's band files or a stack's pages), as XML. x and y are
  * pixel coordinates inside the tile.
  *

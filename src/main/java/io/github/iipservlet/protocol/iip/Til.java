@@ -13,7 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * TIL=resolution,start[-end] (spec 3.5, legacy FlashPix): the tiles of a rectangle of the tile grid,
+ * TIL=resolution,start[-end] (docs/protocols.md 3.5, legacy FlashPix): the tiles of a rectangle of the tile grid,
  * column by column, each framed as {@code Tile,r,n,0/len+8:} + compression words + JPEG + CRLF.
  */
 final class Til implements IipCommand {

@@ -26,7 +26,7 @@ final class Tokens {
     }
 
     /**
-     * The text between the first '[' and the first ']' with C++ substr semantics (spec 3.16): a
+     * The text between the first '[' and the first ']' with C++ substr semantics (docs/protocols.md 3.16): a
      * missing '[' starts at the beginning, a missing (or earlier) ']' runs to the end.
      */
     static String bracketed(String text) {

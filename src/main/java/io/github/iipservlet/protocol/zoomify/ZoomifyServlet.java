@@ -10,11 +10,11 @@ import io.github.iipservlet.protocol.TileProtocolServlet;
 import io.github.iipservlet.render.View;
 
 /**
- * Zoomify (spec 6): {@code <image>/ImageProperties.xml} and {@code <image>/TileGroup<g>/<z>-<x>-<y>.jpg},
+ * Zoomify (docs/protocols.md 6): {@code <image>/ImageProperties.xml} and {@code <image>/TileGroup<g>/<z>-<x>-<y>.jpg},
  * by {@code ?Zoomify=} through the front servlet or as a path under {@code /zoomify/}. Zoomify's
  * level 0 is the largest pyramid level that fits in one tile; smaller ones are skipped. The
  * TileGroup number is not needed to find a tile (iipsrv ignores it too). A tile's view is the JTL
- * view of the same tile, so both share a cache entry. Tiles that do not exist are 404 (decision 2).
+ * view of the same tile, so both share a cache entry. Tiles that do not exist are 404 (docs/decisions.md Decision 2).
  */
 public final class ZoomifyServlet extends TileProtocolServlet {
     private static final String PROPERTIES = "ImageProperties.xml";

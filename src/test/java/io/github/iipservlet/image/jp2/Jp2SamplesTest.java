@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** iipsrv's scaling of JPEG2000 sample precisions to 8 and 16 bits (spec 9.3). */
+/** iipsrv's scaling of JPEG2000 sample precisions to 8 and 16 bits (docs/protocols.md 9.3). */
 class Jp2SamplesTest {
 
     private static int[] eightBit(int precision, boolean signed, int... values) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Stacks (multi-page TIFF, spec 9.4) and palette images read by {@link TiffPyramidReader}. */
+/** Stacks (multi-page TIFF, docs/protocols.md 9.4) and palette images read by {@link TiffPyramidReader}. */
 class TiffStacksAndPalettesTest {
     @TempDir
     Path dir;

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * IIIF as iipsrv serves it (spec 8 and checklist G) and where our decisions differ: ids behind
+ * IIIF as iipsrv serves it (docs/protocols.md 8) and where our decisions differ: ids behind
  * proxies and under a context path, redirects, version negotiation, the tile fast path, sizes,
- * rotations, qualities and the error statuses of decision 2, on a 1000x700 pyramid of 256x256
+ * rotations, qualities and the error statuses of docs/decisions.md Decision 2, on a 1000x700 pyramid of 256x256
  * tiles (levels 1000x700, 500x350, 250x175).
  */
 class IiifProtocolTest {
@@ -31,7 +31,10 @@ class IiifProtocolTest {
     static Path tmp;
     /** IIIF 3 (the default), CORS on. */
     static TestServer v3;
-    /** Checklist configuration [B]: BASE_URL, version 2, MAX_CVT=-1, delimiter, extra info, extensions, URI_MAP. */
+    /**
+     * Configured as the BASE_URL examples of docs/protocols.md 8.2 and 8.4: BASE_URL, version 2,
+     * MAX_CVT=-1, delimiter (docs/protocols.md 8.1.5), extra info, extensions, URI_MAP.
+     */
     static TestServer configured;
     /** The webapp under a context path. */
     static TestServer contextPath;
@@ -97,7 +100,7 @@ class IiifProtocolTest {
         assertEquals("*", r.header("Access-Control-Allow-Origin"));
         assertEquals("max-age=86400", r.header("Cache-Control"));
         assertNotNull(r.header("Last-Modified"));
-        // iipsrv 1.3's layout (spec 8.4), extraFormats included (tif and webp are served). The service has
+        // iipsrv 1.3's layout (docs/protocols.md 8.4), extraFormats included (tif and webp are served). The service has
         // an @id and @type, which IIIF 3 requires and iipsrv omits.
         String expected = """
                 {

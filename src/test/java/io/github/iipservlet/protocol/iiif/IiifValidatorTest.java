@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (read at commit c9f48c8e; it compares with the reference image: the 74x74 centre of a 100x100
  * region within 5 per channel, a whole image by mean absolute difference below 6). Where the
  * validator draws random squares, sizes or strings, these tests use a fixed seed and, for squares,
- * check all 100: stricter than a random five, and repeatable. Statuses follow our decision 2
+ * check all 100: stricter than a random five, and repeatable. Statuses follow docs/decisions.md Decision 2
  * (400 bad parameter, 404 missing image), which the validator accepts.
  *
  * <p>Each check runs in several settings (nested classes): IIIF 2 and 3 on the path form
@@ -172,7 +172,7 @@ class IiifValidatorTest {
         }
     }
 
-    /** A version-3 server asked for version 2 by the Accept profile (spec 8.3), on every request. */
+    /** A version-3 server asked for version 2 by the Accept profile (docs/protocols.md 8.3), on every request. */
     @Nested
     class V2ByAccept extends V2Checks {
         @Override
@@ -327,7 +327,7 @@ class IiifValidatorTest {
             return (Map<String, Object>) o;
         }
 
-        /** Every value must be answered 400 (decision 2; the validator's *_error_random tests). */
+        /** Every value must be answered 400 (docs/decisions.md Decision 2; the validator's *_error_random tests). */
         void assertAll400(String what, int length, int draws, Function<String, String> urlOf, String... fixed)
                 throws Exception {
             List<String> values = new ArrayList<>(List.of(fixed));
@@ -886,7 +886,7 @@ class IiifValidatorTest {
 
         /**
          * jsonld (level 1): info.json asked with {@code Accept: application/ld+json} is 200 with a
-         * Content-Type starting application/ld+json; spec 8.4: exactly
+         * Content-Type starting application/ld+json; docs/protocols.md 8.4: exactly
          * {@code application/ld+json;profile="http://iiif.io/api/image/N/context.json"}.
          */
         @Test
@@ -922,7 +922,7 @@ class IiifValidatorTest {
 
         /**
          * baseurl_redirect (level 1): the bare identifier redirects to its info.json. Classic: any
-         * redirect urllib follows; here 303 (spec 8.2) to a Location that resolves to the info.json
+         * redirect urllib follows; here 303 (docs/protocols.md 8.2) to a Location that resolves to the info.json
          * URL (iipsrv writes it protocol-relative).
          */
         @Test
@@ -987,12 +987,12 @@ class IiifValidatorTest {
          * Linking properties of info.json (v3, part of info_json): service, partOf and seeAlso,
          * if present, are lists of objects each with an id (or @id) and a type (or @type); the
          * rewrite wants id and type exactly. The file has a resolution, so iipsrv's
-         * physical-dimensions service must be there (spec 8.4) for this to check something.
+         * physical-dimensions service must be there (docs/protocols.md 8.4) for this to check something.
          */
         @Test
         void infoJsonLinkingProperties() throws Exception {
             Map<String, Object> info = info();
-            assertTrue(info.containsKey("service"), "the image has a resolution: physdim service expected (spec 8.4)");
+            assertTrue(info.containsKey("service"), "the image has a resolution: physdim service expected (docs/protocols.md 8.4)");
             List<Executable> checks = new ArrayList<>();
             for (String name : List.of("service", "partOf", "seeAlso")) {
                 if (!info.containsKey(name)) {
@@ -1016,7 +1016,7 @@ class IiifValidatorTest {
 
         /**
          * size_noup (v3 level 1): without '^', sizes above 100% (s,s / ,s / s, with s 1100-2000,
-         * pct:200, !2000,3000) are refused; the validator takes any non-200, spec 8.5.2 says 400.
+         * pct:200, !2000,3000) are refused; the validator takes any non-200, docs/protocols.md 8.5.2 says 400.
          */
         @Test
         void sizeNoup() throws Exception {
@@ -1061,7 +1061,7 @@ class IiifValidatorTest {
         /**
          * size_nofull (v3; classic: a warning, rewrite: a level-0 failure): {@code full} is not a
          * 3.0 size, so a request for it must not be 200. iipsrv accepts full in every version
-         * (spec 8.5.2); we follow the validator here (README, differences).
+         * (docs/protocols.md 8.5.2 and 15.1, docs/decisions.md Decision 26); we follow the validator here.
          */
         @Test
         void sizeNofull() throws Exception {

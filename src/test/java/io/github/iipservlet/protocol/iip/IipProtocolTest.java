@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The IIP protocol through the real webapp in embedded Jetty, on pyramids written by the tests:
- * the figures are those of spec section 15 (a 1000x700 image, 256x256 tiles, three levels).
+ * the figures are those of the test image of docs/protocols.md (a 1000x700 image, 256x256 tiles,
+ * three levels), as in its examples in docs/protocols.md 2.2, 3.2, 3.3 and 4.5.
  */
 class IipProtocolTest {
     @TempDir
@@ -125,7 +126,7 @@ class IipProtocolTest {
         assertTrue(get("OBJ=Max-size").text().endsWith("\r\nError/12:1 3 max-size\r\n"));
         assertTrue(get("JTL=0,0").text().endsWith("\r\nError/4:1 3 \r\n"));
         assertTrue(get("FIF=test.tif&FOO=1&OBJ=Max-size").text().endsWith("\r\nError/7:2 2 FOO\r\n"));
-        // iipsrv truncates this line to 31 characters; we do not (decision 2).
+        // iipsrv truncates this line to 31 characters; we do not (docs/decisions.md Decision 2).
         assertTrue(get("FIF=test.tif&WID=100").text().endsWith("\r\nError/24:2 1 FIF=test.tif&WID=100\r\n"));
     }
 

@@ -26,12 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The processing commands (SHD, CTW, CNV, CMP, GAM, INV, CNT) and the IIIF extension qualities
  * through the real webapp, on pyramids of each sample kind (8-bit RGB, 16-bit grey, 32-bit float
- * elevation, CIELAB): every output is compared with the spec's formulas (sections 5.2 and 5.3)
+ * elevation, CIELAB): every output is compared with the formulas of docs/protocols.md 5.2 and 5.3
  * computed here from the samples the files hold. Requests ask for a level at its own size, so no
  * resampling enters the expected values. JPEG replies are compared at quality 100 by PSNR; PNG
  * replies (IIIF) pixel for pixel.
  *
- * <p>Also: the watermark (spec 5.5) with its random placement, watermarked replies never served
+ * <p>Also: the watermark (docs/protocols.md 5.5) with its random placement, watermarked replies never served
  * from the tile store, bands rendered on two threads giving the bytes of one, and malformed
  * arguments answered with an image, never a 500.
  */
@@ -175,7 +175,7 @@ class ProcessingCommandsTest {
     // ---- CNV ------------------------------------------------------------------------------------
 
     /**
-     * The spec's convolution of normalised samples of the block [x0, x0 + width) x [y0, y0 + height)
+     * The convolution of docs/protocols.md 5.3 on normalised samples of the block [x0, x0 + width) x [y0, y0 + height)
      * of a level (edges of the block replicated, divided by a positive kernel sum), at block pixel (x, y).
      */
     static double convolved(TiffWriter.Written w, int level, double max, float[] k, int x0, int y0, int width,
@@ -225,7 +225,7 @@ class ProcessingCommandsTest {
 
     // ---- SHD ------------------------------------------------------------------------------------
 
-    /** Spec 5.3's light vector: (sin a, cos a, -sin e) normalised (a = azimuth, e = elevation). */
+    /** The light vector of docs/protocols.md 5.3: (sin a, cos a, -sin e) normalised (a = azimuth, e = elevation). */
     static double[] light(int azimuth, int elevation) {
         double a = Math.toRadians(azimuth);
         double sy = Math.cos(a);
@@ -235,7 +235,7 @@ class ProcessingCommandsTest {
         return new double[] {sx / n, sy / n, sz / n};
     }
 
-    /** Spec 5.3 for a normal-map pixel: o = -(c - 0.5) 2, value = clamp(0.5 (s . o)). */
+    /** docs/protocols.md 5.3 for a normal-map pixel: o = -(c - 0.5) 2, value = clamp(0.5 (s . o)). */
     static double shadeNormal(double[] s, double r, double g, double b) {
         if (r == 0 && g == 0 && b == 0) {
             return 0;
@@ -245,9 +245,10 @@ class ProcessingCommandsTest {
     }
 
     /**
-     * The documented height-field shading (README): heights normalised by MINMAX, central
-     * differences (one-sided at the block's edges), slopes scaled by 1/16 of the level's width,
-     * normal (dz/dx S, -dz/dy S, 1) lit by the spec's formula.
+     * The height-field shading of docs/protocols.md 5.3 (docs/decisions.md Decision 23): heights
+     * normalised by MINMAX, central differences (one-sided at the block's edges), slopes scaled by
+     * 1/16 of the level's width, normal (dz/dx S, -dz/dy S, 1) lit by the light vector of
+     * docs/protocols.md 5.3.
      */
     static double shadeHeight(double[] s, TiffWriter.Written w, int level, double min, double max, int x0, int y0,
             int width, int height, int x, int y) {
@@ -305,7 +306,7 @@ class ProcessingCommandsTest {
 
     // ---- CMP, GAM, INV, CIELAB -------------------------------------------------------------------
 
-    /** Spec 5.3's JET colormap. */
+    /** The JET colormap of docs/protocols.md 5.3. */
     static double jet(double v, int c) {
         double[] rgb;
         if (v < 0) {
@@ -336,7 +337,7 @@ class ProcessingCommandsTest {
                 "jet 10000-30000");
     }
 
-    /** Spec 5.3's CIELAB to sRGB of an 8-bit CIELAB pixel, channel c, 0..1. */
+    /** CIELAB to sRGB (docs/protocols.md 5.3) of an 8-bit CIELAB pixel, channel c, 0..1. */
     static double srgb(TiffWriter.Written w, int level, int x, int y, int c) {
         double l = w.sample(level, x, y, 0) / 2.55;
         double a = (byte) (int) w.sample(level, x, y, 1);
@@ -410,7 +411,7 @@ class ProcessingCommandsTest {
         int[][] stretch = pngPixels("full/max/0/stretch.png");
         int[][] equalised = pngPixels("full/max/0/equalization.png");
         assertEquals(512 * 384, negative.length);
-        // the image histogram: rounded channel means of the smallest level (spec 5.2 step 1)
+        // the image histogram: rounded channel means of the smallest level (docs/protocols.md 5.2 step 1)
         int last = rgb.levelCount() - 1;
         int[] hist = new int[256];
         for (int y = 0; y < rgb.height(last); y++) {
@@ -534,7 +535,7 @@ class ProcessingCommandsTest {
 
     // ---- interpolation --------------------------------------------------------------------------
 
-    /** Spec 5.4's bilinear sample (i, j) of the 256x192 grey noise.tif resized to w x h. */
+    /** The bilinear sample (docs/protocols.md 5.4) at (i, j) of the 256x192 grey noise.tif resized to w x h. */
     static double bilinear(int i, int j, int w, int h) {
         double xs = 256.0 / w;
         double ys = 192.0 / h;
@@ -556,7 +557,7 @@ class ProcessingCommandsTest {
 
     @Test
     void interpolationZeroResizesByNearestNeighbour() throws Exception {
-        // spec 5.4: nearest takes source pixel floor(i * 256 / 200); bilinear blends four
+        // docs/protocols.md 5.4: nearest takes source pixel floor(i * 256 / 200); bilinear blends four
         TiffWriter.PixelFunction nearestPixels = (x, y, c) -> noise.sample(0, (int) Math.floor(x * (256f / 200f)),
                 (int) Math.floor(y * (192f / 150f)), 0);
         TiffWriter.PixelFunction bilinearPixels = (x, y, c) -> bilinear(x, y, 200, 150);
