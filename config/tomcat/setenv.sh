@@ -9,7 +9,7 @@ CATALINA_OPTS="$CATALINA_OPTS -Xmx1g"
 # (a daily rolling file beside the console). VERBOSITY and LOGFILE still apply on top of it.
 CATALINA_OPTS="$CATALINA_OPTS -Dlog4j2.configurationFile=/etc/iip-servlet/log4j2.xml"
 
-# Any variable of the README's Configuration table may be set here too, as a system property
+# Any variable of the table in docs/operations.md (Configuration) may be set here too, as a system property
 # (it then applies to every iip-servlet webapp of this Tomcat), e.g.:
 # CATALINA_OPTS="$CATALINA_OPTS -DMEMCACHED_SERVERS=cache1:11211,cache2:11211"
 

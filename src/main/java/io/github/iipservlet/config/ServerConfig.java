@@ -126,7 +126,7 @@ public final class ServerConfig {
         watermark = p.text("WATERMARK", "");
         watermarkProbability = Math.min(1, Math.max(0, p.real("WATERMARK_PROBABILITY", 1.0)));
         watermarkOpacity = Math.min(1, Math.max(0, p.real("WATERMARK_OPACITY", 1.0)));
-        // Off when unset, unlike iipsrv's silent "localhost" (README explains).
+        // Off when unset, unlike iipsrv's silent "localhost" (docs/decisions.md Decision 29).
         memcachedServers = p.text("MEMCACHED_SERVERS", "");
         memcachedTimeout = p.integer("MEMCACHED_TIMEOUT", 86400);
         memcachedWait = Math.max(1, p.integer("MEMCACHED_WAIT", 100));

@@ -18,8 +18,9 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * iipsrv's URI_MAP (docs/protocols.md 2.1): {@code prefix=>protocol} turns {@code /prefix/rest} into the request
- * string {@code protocol=rest} (query dropped) and hands it to the front servlet, which then skips
- * its method checks as iipsrv does for mapped requests. Unlike iipsrv, several mappings may be
+ * string {@code protocol=rest} (query dropped) and forwards it to the front servlet, where the
+ * method filter applies as to every request (docs/decisions.md Decision 14; iipsrv takes any
+ * method for a mapped request). Unlike iipsrv, several mappings may be
  * given, separated by commas ({@code images=>IIIF,dz=>DeepZoom}). The prefix is matched against the
  * path after the webapp's context path. An empty prefix maps only requests that nothing else in
  * the webapp would answer (no servlet, no static file), so the viewer page stays reachable.

@@ -271,7 +271,7 @@ class DamagedFilesTest {
      * A stored JPEG tile sent as it is (codec pass-through: a JTL tile, nothing asked of its
      * pixels) whose entropy-coded data is damaged: only a decode finds such damage, and the point
      * of pass-through is not to decode, so the client gets the stored bytes, as from iipsrv (the
-     * README says so). Its headers are checked (JpegTileCheck); any request that decodes it is 404.
+     * docs/operations.md "Limits and damaged files" says so). Its headers are checked (JpegTileCheck); any request that decodes it is 404.
      */
     static boolean passedThroughEntropyDamage(Damage.Variant v, Probe p, String symptom) {
         return v.description().contains(": entropy-coded data") && symptom.endsWith("that does not decode")

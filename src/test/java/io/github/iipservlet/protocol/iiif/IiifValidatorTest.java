@@ -861,7 +861,7 @@ class IiifValidatorTest {
         // ---- HTTP ---------------------------------------------------------------------------------
 
         /**
-         * linkheader_profile (optional, level 3; the README promises the header): an image reply
+         * linkheader_profile (optional, level 3; docs/protocols.md 8.5.5 promises the header): an image reply
          * has a Link header with rel="profile" to {@code http://iiif.io/api/image/N/...} (parsed
          * as the rewrite does: {@code <uri>;\s*rel="..."}).
          */
