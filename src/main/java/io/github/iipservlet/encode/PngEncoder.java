@@ -1,5 +1,6 @@
 package io.github.iipservlet.encode;
 
+import io.github.iipservlet.codec.Deflate;
 import io.github.iipservlet.image.PixelBlock;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -33,6 +34,12 @@ public final class PngEncoder implements ImageEncoder {
     private static final Map<byte[], byte[]> ICCP = Collections.synchronizedMap(new WeakHashMap<>());
     /** Largest IDAT chunk written; any size is valid, this keeps chunks a readable size. */
     private static final int IDAT_MAX = 1 << 20;
+    /**
+     * Filtered rows from this size on go to libdeflate in one buffer when it is installed (four
+     * to six times faster than zlib at the same level, see {@link Deflate}); below it, the
+     * per-thread Deflater row by row, with no full-size copy (a 256x256 tile is 197 KB).
+     */
+    static final int WHOLE_BUFFER_BYTES = 1 << 19;
 
     private final String software;
 
@@ -118,10 +125,17 @@ public final class PngEncoder implements ImageEncoder {
         return out.toByteArray();
     }
 
-    /** Filters and deflates the rows one at a time (no full-size filtered copy). */
+    /** Filters and deflates the rows: large images with libdeflate, others one row at a time. */
     private static byte[] compress(PixelBlock block, int w, int h, int ch, boolean sixteen, int level) {
         int bpp = ch * (sixteen ? 2 : 1);
         int stride = w * bpp;
+        long whole = (long) (stride + 1) * h;
+        if (level > 0 && whole >= WHOLE_BUFFER_BYTES && whole <= Integer.MAX_VALUE - 64 && Deflate.available()) {
+            byte[] idat = Deflate.zlib(filterAll(block, h, stride, bpp, sixteen), (int) whole, level);
+            if (idat != null) {
+                return idat;
+            }
+        }
         byte[] prior = new byte[stride];
         byte[] raw = new byte[stride];
         byte[] filtered = new byte[(stride + 1) * 3];
@@ -154,6 +168,29 @@ public final class PngEncoder implements ImageEncoder {
             deflater.reset();
         }
         return out.toByteArray();
+    }
+
+    /** Every row filtered as {@link #compress} filters them one by one, in one buffer. */
+    private static byte[] filterAll(PixelBlock block, int h, int stride, int bpp, boolean sixteen) {
+        byte[] all = new byte[(stride + 1) * h];
+        byte[] prior = new byte[stride];
+        byte[] raw = new byte[stride];
+        byte[] filtered = new byte[(stride + 1) * 3];
+        for (int y = 0; y < h; y++) {
+            row(block, y, stride, sixteen, raw);
+            int filter = filter(raw, prior, stride, bpp, filtered, y > 0);
+            int at = y * (stride + 1);
+            all[at] = (byte) filter;
+            if (filter == 0) {
+                System.arraycopy(raw, 0, all, at + 1, stride);
+            } else {
+                System.arraycopy(filtered, filter * (stride + 1) + 1, all, at + 1, stride);
+            }
+            byte[] t = prior;
+            prior = raw;
+            raw = t;
+        }
+        return all;
     }
 
     /** Row y as PNG sample bytes (16-bit big-endian). */
