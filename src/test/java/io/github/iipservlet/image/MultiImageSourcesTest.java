@@ -367,7 +367,7 @@ class MultiImageSourcesTest {
                     r.text(), q);
         }
         for (String q : new String[] {"FIF=bands&PFL=1:300,0", "FIF=bands&PFL=1:0,200", "FIF=bands&PFL=1:0,0-301,0",
-            "FIF=bands&PFL=1"}) {
+            "FIF=bands&PFL=1", "FIF=bands&PFL=1:2147483647,10-100,10", "FIF=bands&PFL=1:10,2147483647-10,9"}) {
             Http.Reply r = get(q);
             assertEquals(400, r.status(), q);
             assertTrue(r.contentType().startsWith("text/plain"), q);

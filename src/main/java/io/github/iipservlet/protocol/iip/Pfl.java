@@ -59,8 +59,9 @@ final class Pfl implements IipCommand {
         }
         // iipsrv accepts end points up to the level's size inclusive: a line may end at the edge,
         // but every pixel read must lie inside the level.
+        // (In long: a start point near 2^31 overflowed x + width, and View refused it as a 500.)
         if (x < 0 || y < 0 || to[0] < 0 || to[1] < 0 || to[0] > level.width() || to[1] > level.height()
-                || x + width > level.width() || y + height > level.height()) {
+                || (long) x + width > level.width() || (long) y + height > level.height()) {
             throw new IipStop(IipStop.Reply.BAD_REQUEST, "PFL: coordinates outside the image");
         }
         List<StackItem> stack = image.stack();
