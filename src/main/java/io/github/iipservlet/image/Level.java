@@ -40,7 +40,8 @@ public record Level(int width, int height, int tileWidth, int tileHeight) {
      * @throws ImageException NOT_FOUND when the rectangle is empty or leaves the level
      */
     public List<TilePart> cover(int x, int y, int width, int height) throws ImageException {
-        if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > this.width || y + height > this.height) {
+        if (x < 0 || y < 0 || width <= 0 || height <= 0 || (long) x + width > this.width
+                || (long) y + height > this.height) {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "region outside the image");
         }
         List<TilePart> parts = new ArrayList<>();

@@ -27,7 +27,10 @@ final class ReplyChecks {
 
     /** Whether a reply is iipsrv's banner page (or any HTML page) answered 200. */
     static boolean isBanner(RawHttp.Reply r) {
-        return r.status() == 200 && r.contentType().toLowerCase(Locale.ROOT).startsWith("text/html");
+        // IIP's banner (protocol.Advert), not the webapp's own index page, which a target such as
+        // "/;iipsrv.fcgi" (a path parameter on the root) legitimately reaches.
+        return r.status() == 200 && r.contentType().toLowerCase(Locale.ROOT).startsWith("text/html")
+                && new String(r.body(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("<title>IIPImage Server</title>");
     }
 
     /** Whether a body must be checked for leaks: an error status or an HTML page. */

@@ -8,9 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.iipservlet.testsupport.Http;
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,6 +89,64 @@ class HttpSemanticsTest {
             }
             assertEquals(204, Http.send("OPTIONS", url, null).status(), url);
         }
+    }
+
+    /**
+     * A POST whose body no protocol reads (the request string is in the query, or the path form)
+     * still gets its reply when the body arrives after the head: the body is read and dropped
+     * (MethodFilter). Before, the container found no body yet, closed the connection, and the body
+     * arriving at a closed socket reset it, losing the reply (query fuzzer, 3 in 200,000).
+     */
+    @Test
+    void aPostWhoseBodyIsNotTheRequestStringStillGetsItsReply() throws Exception {
+        for (String url : urls(trusting)) {
+            URI uri = URI.create(url);
+            byte[] body = ("FIF=a.tif&" + (uri.getRawQuery() == null ? "" : uri.getRawQuery()))
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+                socket.setSoTimeout(20_000);
+                String head = "POST " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                        + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                        + "Content-Length: " + body.length + "\r\n\r\n";
+                OutputStream out = socket.getOutputStream();
+                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                Thread.sleep(300); // the body comes late, as a slow client's second packet
+                out.write(body);
+                out.flush();
+                byte[] reply = readReply(socket.getInputStream());
+                String text = new String(reply, StandardCharsets.ISO_8859_1);
+                assertTrue(text.startsWith("HTTP/1.1 200 "), url + ": " + text.substring(0, Math.min(80, text.length())));
+                int end = text.indexOf("\r\n\r\n");
+                Matcher length = Pattern.compile("(?i)\r\nContent-Length: (\\d+)\r\n").matcher(text.substring(0, end + 2));
+                assertTrue(length.find(), url + ": no Content-Length");
+                assertEquals(Integer.parseInt(length.group(1)), reply.length - end - 4, url + " reply incomplete");
+            }
+        }
+    }
+
+    /** One reply on a kept-alive connection: its head, then as many bytes as Content-Length says. */
+    private static byte[] readReply(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int end = -1;
+        while (end < 0) {
+            int c = in.read();
+            if (c < 0) {
+                return b.toByteArray();
+            }
+            b.write(c);
+            byte[] a = b.toByteArray();
+            int n = a.length;
+            if (n >= 4 && a[n - 4] == '\r' && a[n - 3] == '\n' && a[n - 2] == '\r' && a[n - 1] == '\n') {
+                end = n;
+            }
+        }
+        Matcher length = Pattern.compile("(?i)\r\nContent-Length: (\\d+)\r\n")
+                .matcher(new String(b.toByteArray(), StandardCharsets.ISO_8859_1));
+        if (length.find()) {
+            b.write(in.readNBytes(Integer.parseInt(length.group(1))));
+        }
+        return b.toByteArray();
     }
 
     @Test
