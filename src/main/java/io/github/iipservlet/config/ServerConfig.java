@@ -20,9 +20,9 @@ public final class ServerConfig {
     public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
 
     /**
-     * Every variable iipsrv reads, plus the deprecated names we still accept (docs/decisions.md Decision 9), plus our
-     * own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT, FLUSH_SECRET, FLUSH_ROLE and
-     * TRUSTED_PROXIES.
+     * Every variable iipsrv reads, plus the deprecated names we still accept (docs/decisions.md
+     * Decision 9), plus our own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT,
+     * FLUSH_SECRET, FLUSH_ROLE, TRUSTED_PROXIES and METRICS.
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -32,7 +32,7 @@ public final class ServerConfig {
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
             "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE",
-            "TRUSTED_PROXIES");
+            "TRUSTED_PROXIES", "METRICS");
 
     public final int verbosity;
     public final String logFile;
@@ -66,6 +66,11 @@ public final class ServerConfig {
     public final String flushSecret;
     /** Ours: the container role whose users may POST to /flush; empty: not by role. */
     public final String flushRole;
+    /**
+     * Ours: {@code /metrics} (docs/operations.md "Metrics"): empty when off (unset, empty or 0),
+     * {@code 1} open to anybody, anything else the container role a caller must have.
+     */
+    public final String metrics;
     /** 0 nearest neighbour, anything else bilinear. */
     public final int interpolation;
     /** Access-Control-Allow-Origin value; empty = CORS off. */
@@ -132,6 +137,8 @@ public final class ServerConfig {
         memcachedWait = Math.max(1, p.integer("MEMCACHED_WAIT", 100));
         flushSecret = p.text("FLUSH_SECRET", "");
         flushRole = p.text("FLUSH_ROLE", "");
+        String metricsValue = p.text("METRICS", "").trim();
+        metrics = metricsValue.equals("0") ? "" : metricsValue;
         interpolation = p.integer("INTERPOLATION", 1);
         cors = p.text("CORS", "");
         baseUrl = p.text("BASE_URL", "");
@@ -160,6 +167,16 @@ public final class ServerConfig {
         }
         effective = Collections.unmodifiableMap(p.effective);
         warnings = List.copyOf(p.warnings);
+    }
+
+    /** True when /metrics answers (METRICS set). */
+    public boolean metricsOn() {
+        return !metrics.isEmpty();
+    }
+
+    /** The role a /metrics caller must have, or null when it is open to anybody (METRICS=1). */
+    public String metricsRole() {
+        return metrics.isEmpty() || metrics.equals("1") ? null : metrics;
     }
 
     /** Reads every variable from one lookup function (null = not set). */

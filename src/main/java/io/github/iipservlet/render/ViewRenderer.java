@@ -13,6 +13,7 @@ import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
+import io.github.iipservlet.metrics.RenderTimes;
 import io.github.iipservlet.parallel.Cancellation;
 import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Pipeline;
@@ -39,6 +40,7 @@ public final class ViewRenderer {
     private final MemoryBudget budget;
     private final Workers workers;
     private final Watermark watermark;
+    private final RenderTimes times;
     /** Views rendered (not answered by the tile store), for /health. */
     private final LongAdder renders = new LongAdder();
     /** Renders stopped because their client had gone, for /health. */
@@ -51,6 +53,13 @@ public final class ViewRenderer {
      */
     public ViewRenderer(TileStore store, Encoders encoders, Settings settings, MemoryBudget budget, Workers workers,
             Watermark watermark) {
+        this(store, encoders, settings, budget, workers, watermark, RenderTimes.NONE);
+    }
+
+    /** @param times told how long each render took, by kind (docs/operations.md "Metrics") */
+    public ViewRenderer(TileStore store, Encoders encoders, Settings settings, MemoryBudget budget, Workers workers,
+            Watermark watermark, RenderTimes times) {
+        this.times = times;
         this.cache = new ViewCache(store, watermark != null);
         this.encoders = encoders;
         this.jpeg = encoders.jpeg();
@@ -111,7 +120,16 @@ public final class ViewRenderer {
         ImageInfo info = checkedLevel(view, image);
         try (MemoryBudget.Reservation held = budget.reserve(view, info, workers.threads())) {
             renders.increment();
-            bytes = view.isTile() ? renderTile(view, image) : renderRegion(view, image);
+            long start = System.nanoTime();
+            RenderTimes.Kind kind = RenderTimes.Kind.REGION;
+            if (view.isTile()) {
+                bytes = passedThrough(view, image);
+                kind = bytes != null ? RenderTimes.Kind.PASSTHROUGH : RenderTimes.Kind.TILE;
+            }
+            if (bytes == null) {
+                bytes = view.isTile() ? renderTile(view, image) : renderRegion(view, image);
+            }
+            times.record(kind, System.nanoTime() - start);
         } catch (Cancellation.Cancelled e) {
             abandoned.increment();
             throw e;
@@ -141,18 +159,30 @@ public final class ViewRenderer {
         return info;
     }
 
+    /**
+     * A stored JPEG tile sent as it is (CODEC_PASSTHROUGH) when nothing would change its pixels and
+     * it is asked for at the default quality; else null.
+     */
+    private byte[] passedThrough(View view, OpenImage image) throws ImageException {
+        ImageInfo info = image.info();
+        if (view.format() != OutputFormat.JPEG || needsRawPixels(info, view.processing()) || watermark != null
+                || !settings.passThrough() || view.quality() != settings.defaultJpegQuality()) {
+            return null;
+        }
+        byte[] stored = reader(view, image).readJpegTile(view.level(), view.tile());
+        if (stored == null) {
+            return null;
+        }
+        // iipsrv injects the ICC profile into passed-through tiles too.
+        byte[] icc = encoders.iccProfile(info, view.processing());
+        return icc == null ? stored : JpegEncoder.withIccProfile(stored, icc, info.channels);
+    }
+
+    /** A tile decoded and encoded (after {@link #passedThrough} found no stored JPEG tile to send). */
     private byte[] renderTile(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
         Level level = info.levels.get(view.level());
         if (view.format() == OutputFormat.JPEG && !needsRawPixels(info, view.processing()) && watermark == null) {
-            if (settings.passThrough() && view.quality() == settings.defaultJpegQuality()) {
-                byte[] stored = reader(view, image).readJpegTile(view.level(), view.tile());
-                if (stored != null) {
-                    // iipsrv injects the ICC profile into passed-through tiles too.
-                    byte[] icc = encoders.iccProfile(info, view.processing());
-                    return icc == null ? stored : JpegEncoder.withIccProfile(stored, icc, info.channels);
-                }
-            }
             int col = view.tile() % level.tilesAcross();
             int row = view.tile() / level.tilesAcross();
             byte[] encoded = encodeNative(image, view, col * level.tileWidth(), row * level.tileHeight(),

@@ -3,6 +3,7 @@ package io.github.iipservlet.web;
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.EhcacheTileStore;
 import io.github.iipservlet.cache.MemcachedTileStore;
+import io.github.iipservlet.cache.TierStats;
 import io.github.iipservlet.cache.TieredTileStore;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.NativeCodecs;
@@ -15,6 +16,8 @@ import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2Decoders;
+import io.github.iipservlet.metrics.Metrics;
+import io.github.iipservlet.metrics.RenderTimes;
 import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Watermark;
 import io.github.iipservlet.protocol.Services;
@@ -47,6 +50,7 @@ public final class IipContextListener implements ServletContextListener {
     private Workers workers;
     private Jp2Decoder jpeg2000;
     private NativeCodecs codecs;
+    private Metrics metrics;
     private Logging logging;
 
     @Override
@@ -79,10 +83,18 @@ public final class IipContextListener implements ServletContextListener {
                     new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
+            metrics = config.metricsOn() ? new Metrics() : null;
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
                     config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers),
-                    new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config));
+                    new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config),
+                    metrics == null ? RenderTimes.NONE : metrics);
             logOutputFormats(config);
+            if (metrics != null) {
+                bindMetrics(metrics, images, tiles, renderer, codecs);
+                context.setAttribute(Metrics.ATTRIBUTE, metrics);
+                String role = config.metricsRole();
+                LOG.info("/metrics is on, {}", role == null ? "open to anybody" : "for users in the role " + role);
+            }
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
                     codecs, System.currentTimeMillis()));
         } catch (IOException e) {
@@ -110,6 +122,34 @@ public final class IipContextListener implements ServletContextListener {
         }
     }
 
+    /**
+     * The figures the context's objects already keep, read at each scrape (docs/operations.md
+     * Metrics): open images, native codec memory, the render budget, abandoned renders and each
+     * tier of the tile store.
+     */
+    private static void bindMetrics(Metrics metrics, ImageStore images, TileStore tiles, ViewRenderer renderer,
+            NativeCodecs codecs) {
+        metrics.openImages(images);
+        metrics.nativeCodecs(codecs);
+        metrics.memoryBudget(renderer.budget(), MemoryBudget::bytes, MemoryBudget::inUseBytes, MemoryBudget::waiting);
+        metrics.abandonedRenders(renderer, ViewRenderer::abandonedRenders);
+        for (TierStats tier : tiles.stats()) {
+            String name = tier.tier();
+            metrics.tileStoreTier(name, () -> tier(tiles, name), TierStats::hits, TierStats::misses,
+                    TierStats::entries, TierStats::bytes, TierStats::reachable);
+        }
+    }
+
+    /** One tier's figures now; zero (and unreachable) should it no longer be listed. */
+    private static TierStats tier(TileStore tiles, String name) {
+        for (TierStats t : tiles.stats()) {
+            if (t.tier().equals(name)) {
+                return t;
+            }
+        }
+        return new TierStats(name, -1, -1, 0, 0, false);
+    }
+
     /** Formats that cannot be written as configured are named once, at start-up. */
     private static void logOutputFormats(ServerConfig config) {
         // Loads WebP's native library now rather than on the first WebP request.
@@ -124,6 +164,11 @@ public final class IipContextListener implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
+        event.getServletContext().removeAttribute(Metrics.ATTRIBUTE);
+        if (metrics != null) {
+            metrics.close(); // the garbage collectors' listeners go with it (docs/operations.md "Metrics")
+            metrics = null;
+        }
         Services services = Services.of(event.getServletContext());
         if (services != null) {
             event.getServletContext().removeAttribute(Services.ATTRIBUTE);

@@ -69,4 +69,20 @@ class ServerConfigTest {
         org.junit.jupiter.api.Assertions.assertFalse(c.effectiveValues().toString().contains("hunter2"),
                 c.effectiveValues().toString());
     }
+
+    /** docs/operations.md "Metrics": off unless set, 1 open, anything else a role. */
+    @Test
+    void metricsIsOffOpenOrARole() {
+        assertFalse(ServerConfig.defaults().metricsOn());
+        assertFalse(ServerConfig.from(Map.of("METRICS", "0")::get).metricsOn());
+        assertFalse(ServerConfig.from(Map.of("METRICS", " ")::get).metricsOn());
+        ServerConfig open = ServerConfig.from(Map.of("METRICS", "1")::get);
+        assertTrue(open.metricsOn());
+        assertEquals(null, open.metricsRole());
+        ServerConfig role = ServerConfig.from(Map.of("METRICS", "metrics-reader")::get);
+        assertTrue(role.metricsOn());
+        assertEquals("metrics-reader", role.metricsRole());
+        assertTrue(ServerConfig.NAMES.contains("METRICS"));
+        assertEquals("metrics-reader", role.effectiveValues().get("METRICS"));
+    }
 }

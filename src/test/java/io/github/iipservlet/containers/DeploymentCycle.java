@@ -36,7 +36,8 @@ abstract class DeploymentCycle {
      */
     private static final List<String> WAR_CLASSES = List.of("io.github.iipservlet.", "com.twelvemonkeys.imageio.",
             "com.github.jaiimageio.", "com.luciad.imageio.webp.", "de.digitalcollections.openjpeg.",
-            "org.ehcache.", "net.spy.memcached.", "com.kenai.jffi.", "jnr.ffi.");
+            "org.ehcache.", "net.spy.memcached.", "com.kenai.jffi.", "jnr.ffi.", "io.micrometer.", "io.prometheus.",
+            "org.HdrHistogram.");
     /**
      * Where the WAR's own ImageIO plugins live (its TIFF, JPEG, JPEG2000 and WebP readers and
      * writers): each undeploy must take them out of ImageIO's JVM-wide registry.
@@ -127,6 +128,8 @@ abstract class DeploymentCycle {
         container.checkDeployed();
         assertTrue(!process.liveInstancesOf(WAR_IMAGEIO_PLUGINS, "Spi").isEmpty(),
                 "the WAR's ImageIO plugins are registered while it is deployed (else their absence proves nothing)");
+        // After that full collection, which /metrics must have seen.
+        ServedProtocols.checkMetrics(container.webappUrl());
         assertNoProblems(step, process.logSince(mark));
     }
 

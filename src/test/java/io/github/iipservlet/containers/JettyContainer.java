@@ -46,7 +46,7 @@ final class JettyContainer extends ProcessContainer {
         port = Setup.freePort();
         // scanInterval: Jetty 12.1 only deploys and undeploys at run time when it is positive.
         process = ContainerProcess.start(name(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=" + port,
-                "jetty.deploy.scanInterval=1"), base, Map.of(), base.resolve("logs/console.log"));
+                "jetty.deploy.scanInterval=1"), base, ServedProtocols.METRICS, base.resolve("logs/console.log"));
         process.awaitLog("Started oejs.Server", Duration.ofSeconds(60));
     }
 

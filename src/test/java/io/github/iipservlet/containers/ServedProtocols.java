@@ -173,6 +173,73 @@ final class ServedProtocols {
         assertTrue(hasMember(r.text(), "id", "\"" + publicId + "\""), "IIIF id behind nginx: " + r.text());
     }
 
+    /**
+     * {@code /metrics} (docs/operations.md "Metrics"), which every container here turns on with the
+     * environment variable METRICS=1 ({@link #METRICS}): Prometheus text format, the requests of
+     * {@link #check} counted under their protocols, renders timed, and the JVM's meters. Called
+     * after a full collection: the collection's pause must show, so the webapp's listener on the
+     * JVM's garbage collectors works in this container (and the undeploy must remove it again, or
+     * the class loader stays).
+     */
+    static void checkMetrics(String webapp) throws Exception {
+        String text = "";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            Http.Reply r = Http.get(webapp + "/metrics");
+            assertEquals(200, r.status(), "/metrics: " + r.text());
+            // As the webapp sets it; Tomcat writes it without the spaces.
+            assertEquals("text/plain;version=0.0.4;charset=utf-8", r.contentType().replace(" ", ""), "/metrics");
+            text = r.text();
+            // The collection's notification comes on a JVM thread of its own, a moment after it.
+        } while (!text.contains("\njvm_gc_pause_seconds_count{") && System.nanoTime() < deadline && pause());
+        String all = text;
+        assertAll(
+                () -> assertTrue(all.contains("\n# TYPE iip_requests_total counter\n"), "/metrics:\n" + all),
+                () -> assertTrue(all.contains("\n# TYPE iip_render_seconds histogram\n"), "/metrics:\n" + all),
+                () -> assertTrue(sample(all, "iip_requests_total{protocol=\"iip\",status=\"200\"}") >= 5, "IIP"),
+                () -> assertTrue(sample(all, "iip_requests_total{protocol=\"iiif\",status=\"200\"}") >= 4, "IIIF"),
+                () -> assertTrue(sample(all, "iip_requests_total{protocol=\"deepzoom\",status=\"200\"}") >= 3,
+                        "DeepZoom"),
+                () -> assertTrue(sample(all, "iip_requests_total{protocol=\"zoomify\",status=\"200\"}") >= 4,
+                        "Zoomify"),
+                () -> assertTrue(sample(all, "iip_served_bytes_total{protocol=\"iip\"}") > 0, "bytes served"),
+                () -> assertTrue(sample(all, "iip_render_seconds_count{kind=\"region\"}") > 0, "regions timed"),
+                () -> assertTrue(sample(all, "iip_render_seconds_count{kind=\"tile\"}")
+                        + sample(all, "iip_render_seconds_count{kind=\"passthrough\"}") > 0, "tiles timed"),
+                () -> assertTrue(sample(all, "iip_tile_store_misses_total{tier=\"ehcache\"}") > 0, "tile store"),
+                () -> assertTrue(sample(all, "iip_open_images") >= 1, "open images"),
+                () -> assertTrue(all.contains("\njvm_memory_used_bytes{"), "JVM memory"),
+                () -> assertTrue(all.contains("\njvm_threads_live_threads "), "JVM threads"),
+                () -> assertTrue(all.contains("\njvm_classes_loaded_classes "), "JVM classes"),
+                () -> assertTrue(all.contains("\nsystem_cpu_count "), "processors"),
+                // Both need com.sun.management (WildFly: the manifest's Dependencies: jdk.management).
+                () -> assertTrue(all.contains("\nprocess_cpu_usage "), "process CPU (com.sun.management)"),
+                () -> assertTrue(all.contains("\njvm_gc_pause_seconds_count{"),
+                        "no garbage collection pause after a full collection (com.sun.management):\n" + all));
+    }
+
+    /** The environment variable that turns /metrics on in every container here. */
+    static final Map<String, String> METRICS = Map.of("METRICS", "1");
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(200);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The value of one sample, named with its labels as Micrometer writes them (sorted); absent fails. */
+    private static double sample(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError("no " + series + " in /metrics:\n" + text);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
     /** Whether the JSON text has {@code "name" : value} (any spacing around the colon). */
     private static boolean hasMember(String json, String name, String value) {
         return Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*" + Pattern.quote(value) + "(?![\\w.])")

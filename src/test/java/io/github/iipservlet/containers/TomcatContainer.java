@@ -63,10 +63,12 @@ final class TomcatContainer extends ProcessContainer {
         Files.writeString(base.resolve("bin/setenv.sh"), Setup.filledExample("tomcat/setenv.sh", Map.of(
                 "/etc/iip-servlet/log4j2.xml", base.resolve("log4j2.xml").toString(),
                 "-Xmx1g", "-Xmx384m")));
+        // METRICS=1 as an environment variable, one of the ways docs/operations.md "Configuration" names.
         Map<String, String> env = Map.of(
                 "CATALINA_HOME", home.toString(),
                 "CATALINA_BASE", base.toString(),
-                "JAVA_HOME", System.getProperty("java.home"));
+                "JAVA_HOME", System.getProperty("java.home"),
+                "METRICS", ServedProtocols.METRICS.get("METRICS"));
         // sh: the zip does not keep the scripts' executable bits.
         process = ContainerProcess.start(name, List.of("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run"),
                 base, env, base.resolve("logs/console.log"));

@@ -60,7 +60,8 @@ final class WildFlyContainer extends ProcessContainer {
         env = Map.of(
                 "JAVA_HOME", System.getProperty("java.home"),
                 "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "JBOSS_HOME", home.toString());
+                "JBOSS_HOME", home.toString(),
+                "METRICS", ServedProtocols.METRICS.get("METRICS"));
         process = ContainerProcess.start(name(), List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-Djboss.http.port=" + port,

@@ -42,6 +42,15 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(int port, String contextPath, Map<String, String> config) throws Exception {
+        return start(port, contextPath, config, webapp -> { });
+    }
+
+    /**
+     * @param customizer given the webapp before it starts, for what a container would add around it
+     *                   (its security: a login service and constraints)
+     */
+    public static TestServer start(int port, String contextPath, Map<String, String> config,
+            java.util.function.Consumer<WebAppContext> customizer) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -53,6 +62,7 @@ public final class TestServer implements AutoCloseable {
         webapp.setParentLoaderPriority(true);
         webapp.setAttribute(OVERRIDES_ATTRIBUTE, new HashMap<>(config));
         webapp.setThrowUnavailableOnStartupException(true);
+        customizer.accept(webapp);
         server.setHandler(webapp);
         server.start();
         return new TestServer(server, webapp, connector.getLocalPort(), contextPath);
