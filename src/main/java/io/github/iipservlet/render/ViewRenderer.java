@@ -50,13 +50,8 @@ public final class ViewRenderer {
      * @param encoders  one encoder per output format, with MAX_ICC and COPYRIGHT
      * @param workers   threads for large renders
      * @param watermark added to every tile and region, or null
+     * @param times     told how long each render took, by kind (docs/operations.md "Metrics")
      */
-    public ViewRenderer(TileStore store, Encoders encoders, Settings settings, MemoryBudget budget, Workers workers,
-            Watermark watermark) {
-        this(store, encoders, settings, budget, workers, watermark, RenderTimes.NONE);
-    }
-
-    /** @param times told how long each render took, by kind (docs/operations.md "Metrics") */
     public ViewRenderer(TileStore store, Encoders encoders, Settings settings, MemoryBudget budget, Workers workers,
             Watermark watermark, RenderTimes times) {
         this.times = times;
@@ -121,13 +116,15 @@ public final class ViewRenderer {
         try (MemoryBudget.Reservation held = budget.reserve(view, info, workers.threads())) {
             renders.increment();
             long start = System.nanoTime();
-            RenderTimes.Kind kind = RenderTimes.Kind.REGION;
-            if (view.isTile()) {
-                bytes = passedThrough(view, image);
-                kind = bytes != null ? RenderTimes.Kind.PASSTHROUGH : RenderTimes.Kind.TILE;
-            }
-            if (bytes == null) {
-                bytes = view.isTile() ? renderTile(view, image) : renderRegion(view, image);
+            RenderTimes.Kind kind;
+            if (!view.isTile()) {
+                kind = RenderTimes.Kind.REGION;
+                bytes = renderRegion(view, image);
+            } else if ((bytes = passedThrough(view, image)) != null) {
+                kind = RenderTimes.Kind.PASSTHROUGH;
+            } else {
+                kind = RenderTimes.Kind.TILE;
+                bytes = renderTile(view, image);
             }
             times.record(kind, System.nanoTime() - start);
         } catch (Cancellation.Cancelled e) {

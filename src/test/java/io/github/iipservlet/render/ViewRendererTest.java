@@ -12,6 +12,7 @@ import io.github.iipservlet.image.ImagePaths;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.formats.ImageFormats;
+import io.github.iipservlet.metrics.RenderTimes;
 import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.testsupport.TestCodecs;
@@ -90,7 +91,8 @@ class ViewRendererTest {
 
     private static ViewRenderer renderer(long budgetBytes) {
         return new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""),
-                new ViewRenderer.Settings(true, true, 75, 0), new MemoryBudget(budgetBytes), Workers.SERIAL, null);
+                new ViewRenderer.Settings(true, true, 75, 0), new MemoryBudget(budgetBytes), Workers.SERIAL, null,
+                RenderTimes.NONE);
     }
 
     /** iipsrv's View::getLayers (docs/protocols.md 3.9): MAX_LAYERS against LYR. */
