@@ -1,9 +1,7 @@
 package io.github.iipservlet.codec;
 
+import java.util.Arrays;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
-import jnr.ffi.types.size_t;
 
 /**
  * Whole-buffer zlib compression with the system libdeflate, for large PNG outputs. zlib (the
@@ -14,23 +12,8 @@ import jnr.ffi.types.size_t;
  * A compressor lives for one call and is freed by it: nothing outlives the request.
  */
 public final class Deflate {
-    /** The part of libdeflate's compression API we call. */
-    public interface LibDeflateCompressor {
-        Pointer libdeflate_alloc_compressor(int level);
-
-        void libdeflate_free_compressor(Pointer compressor);
-
-        @size_t
-        long libdeflate_zlib_compress_bound(Pointer compressor, @size_t long inBytes);
-
-        /** The compressed size, or 0 when {@code out} is too small. */
-        @size_t
-        long libdeflate_zlib_compress(Pointer compressor, @In byte[] in, @size_t long inBytes, @Out byte[] out,
-                @size_t long outBytesAvailable);
-    }
-
-    static final LibDeflateCompressor LIB = NativeLibraries.load(LibDeflateCompressor.class, "deflate",
-            "iipservlet.nolibdeflate");
+    /** libdeflate as {@link Inflate} loaded it (one binding, one log line), or null. */
+    private static final Inflate.LibDeflate LIB = Inflate.LIB;
 
     private Deflate() {
     }
@@ -62,7 +45,7 @@ public final class Deflate {
             if (n <= 0) {
                 return null;
             }
-            return java.util.Arrays.copyOf(out, (int) n);
+            return Arrays.copyOf(out, (int) n);
         } finally {
             LIB.libdeflate_free_compressor(c);
         }

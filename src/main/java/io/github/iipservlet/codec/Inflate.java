@@ -3,6 +3,8 @@ package io.github.iipservlet.codec;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.NumberByReference;
 import jnr.ffi.types.size_t;
 
@@ -15,7 +17,7 @@ import jnr.ffi.types.size_t;
  * {@link NativeCodecs}.
  */
 public final class Inflate {
-    /** The part of libdeflate's API we call. */
+    /** The part of libdeflate's API we call: decompression here, compression in {@link Deflate}. */
     public interface LibDeflate {
         Pointer libdeflate_alloc_decompressor();
 
@@ -24,6 +26,18 @@ public final class Inflate {
         /** 0 success, 1 bad data, 2 short output, 3 insufficient space. */
         int libdeflate_zlib_decompress(Pointer decompressor, Pointer in, @size_t long inBytes, Pointer out,
                 @size_t long outBytesAvailable, NumberByReference actualOutBytes);
+
+        Pointer libdeflate_alloc_compressor(int level);
+
+        void libdeflate_free_compressor(Pointer compressor);
+
+        @size_t
+        long libdeflate_zlib_compress_bound(Pointer compressor, @size_t long inBytes);
+
+        /** The compressed size, or 0 when {@code out} is too small. */
+        @size_t
+        long libdeflate_zlib_compress(Pointer compressor, @In byte[] in, @size_t long inBytes, @Out byte[] out,
+                @size_t long outBytesAvailable);
     }
 
     static final LibDeflate LIB = NativeLibraries.load(LibDeflate.class, "deflate", "iipservlet.nolibdeflate");
