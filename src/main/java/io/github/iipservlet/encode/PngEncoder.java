@@ -131,34 +131,28 @@ public final class PngEncoder implements ImageEncoder {
         int stride = w * bpp;
         long whole = (long) (stride + 1) * h;
         if (level > 0 && whole >= WHOLE_BUFFER_BYTES && whole <= Integer.MAX_VALUE - 64 && Deflate.available()) {
-            byte[] idat = Deflate.zlib(filterAll(block, h, stride, bpp, sixteen), (int) whole, level);
+            FilteredRows rows = new FilteredRows(block, stride, bpp, sixteen, true);
+            byte[] all = new byte[(int) whole];
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(rows.filtered, rows.next(y), all, y * (stride + 1), stride + 1);
+            }
+            byte[] idat = Deflate.zlib(all, all.length, level);
             if (idat != null) {
                 return idat;
             }
         }
-        byte[] prior = new byte[stride];
-        byte[] raw = new byte[stride];
-        byte[] filtered = new byte[(stride + 1) * 3];
+        // At level 0 nothing is compressed, so nothing is filtered.
+        FilteredRows rows = new FilteredRows(block, stride, bpp, sixteen, level > 0);
         Deflater deflater = DEFLATERS.get();
         deflater.reset();
         deflater.setLevel(level);
         Buffer out = new Buffer(level == 0 ? (stride + 1) * h + 64 : Math.max(256, (stride + 1) * h / 3));
         try {
             for (int y = 0; y < h; y++) {
-                row(block, y, stride, sixteen, raw);
-                int filter = level == 0 ? 0 : filter(raw, prior, stride, bpp, filtered, y > 0);
-                int base = filter * (stride + 1);
-                filtered[base] = (byte) filter;
-                if (filter == 0) {
-                    System.arraycopy(raw, 0, filtered, base + 1, stride);
-                }
-                deflater.setInput(filtered, base, stride + 1);
+                deflater.setInput(rows.filtered, rows.next(y), stride + 1);
                 while (!deflater.needsInput()) {
                     out.deflateFrom(deflater);
                 }
-                byte[] t = prior;
-                prior = raw;
-                raw = t;
             }
             deflater.finish();
             while (!deflater.finished()) {
@@ -170,27 +164,46 @@ public final class PngEncoder implements ImageEncoder {
         return out.toByteArray();
     }
 
-    /** Every row filtered as {@link #compress} filters them one by one, in one buffer. */
-    private static byte[] filterAll(PixelBlock block, int h, int stride, int bpp, boolean sixteen) {
-        byte[] all = new byte[(stride + 1) * h];
-        byte[] prior = new byte[stride];
-        byte[] raw = new byte[stride];
-        byte[] filtered = new byte[(stride + 1) * 3];
-        for (int y = 0; y < h; y++) {
+    /**
+     * The rows of a block as PNG filters them, one at a time: {@link #next} leaves row y, its
+     * filter type byte first, in {@link #filtered} (None, Sub and Up slots of stride + 1 bytes)
+     * and returns where it starts.
+     */
+    private static final class FilteredRows {
+        final byte[] filtered;
+        private final PixelBlock block;
+        private final int stride;
+        private final int bpp;
+        private final boolean sixteen;
+        private final boolean filter;
+        private byte[] prior;
+        private byte[] raw;
+
+        FilteredRows(PixelBlock block, int stride, int bpp, boolean sixteen, boolean filter) {
+            this.block = block;
+            this.stride = stride;
+            this.bpp = bpp;
+            this.sixteen = sixteen;
+            this.filter = filter;
+            prior = new byte[stride];
+            raw = new byte[stride];
+            filtered = new byte[(stride + 1) * 3];
+        }
+
+        /** Rows are asked for in order, from 0. */
+        int next(int y) {
             row(block, y, stride, sixteen, raw);
-            int filter = filter(raw, prior, stride, bpp, filtered, y > 0);
-            int at = y * (stride + 1);
-            all[at] = (byte) filter;
-            if (filter == 0) {
-                System.arraycopy(raw, 0, all, at + 1, stride);
-            } else {
-                System.arraycopy(filtered, filter * (stride + 1) + 1, all, at + 1, stride);
+            int type = filter ? filter(raw, prior, stride, bpp, filtered, y > 0) : 0;
+            int base = type * (stride + 1);
+            filtered[base] = (byte) type;
+            if (type == 0) {
+                System.arraycopy(raw, 0, filtered, base + 1, stride);
             }
             byte[] t = prior;
             prior = raw;
             raw = t;
+            return base;
         }
-        return all;
     }
 
     /** Row y as PNG sample bytes (16-bit big-endian). */
