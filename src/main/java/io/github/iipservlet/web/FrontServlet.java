@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
@@ -113,20 +112,11 @@ public final class FrontServlet extends HttpServlet {
 
     /**
      * The body as a request string, or null when it is longer than {@link #MAX_BODY}. The rest of
-     * a long body is read and dropped, up to a megabyte, so that the client gets to read the 413.
+     * a long body is left to {@link MethodFilter}, which reads and drops it after the 413 so that
+     * the client gets to read it.
      */
     private static String readBody(HttpServletRequest request) throws IOException {
-        try (InputStream in = request.getInputStream()) {
-            byte[] body = in.readNBytes(MAX_BODY + 1);
-            if (body.length <= MAX_BODY) {
-                return new String(body, StandardCharsets.ISO_8859_1).trim();
-            }
-            try {
-                in.skipNBytes(Math.min(1 << 20, Math.max(0, request.getContentLengthLong() - body.length)));
-            } catch (IOException shorter) {
-                // The client sent less than it announced: nothing more to drop.
-            }
-            return null;
-        }
+        byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
+        return body.length <= MAX_BODY ? new String(body, StandardCharsets.ISO_8859_1).trim() : null;
     }
 }
