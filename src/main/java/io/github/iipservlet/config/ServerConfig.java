@@ -22,7 +22,8 @@ public final class ServerConfig {
     /**
      * Every variable iipsrv reads, plus the deprecated names we still accept (docs/decisions.md
      * Decision 9), plus our own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT,
-     * FLUSH_SECRET, FLUSH_ROLE, TRUSTED_PROXIES and METRICS.
+     * FLUSH_SECRET, FLUSH_ROLE, TRUSTED_PROXIES and METRICS, and those of remote image sources
+     * (docs/operations.md "Object storage").
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -32,7 +33,8 @@ public final class ServerConfig {
             "MAX_ICC", "CODEC_PASSTHROUGH", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO",
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
             "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE",
-            "TRUSTED_PROXIES", "METRICS");
+            "TRUSTED_PROXIES", "METRICS", "S3_ENDPOINT", "S3_REGION", "S3_PATH_STYLE", "REMOTE_CACHE_DIR",
+            "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER");
 
     public final int verbosity;
     public final String logFile;
@@ -98,6 +100,25 @@ public final class ServerConfig {
      */
     public final AddressRanges trustedProxies;
 
+    /** Ours: an S3-compatible store's URL (Ceph, MinIO...); empty: AWS itself. */
+    public final String s3Endpoint;
+    /** Ours: the bucket's region; empty: the SDK's own lookup (AWS_REGION, profile), else us-east-1. */
+    public final String s3Region;
+    /** Ours: bucket in the path, not the host name (most compatible stores want it). */
+    public final boolean s3PathStyle;
+    /** Ours: folder of the disk cache of whole remote JPEG2000 files; empty: the webapp's temporary folder. */
+    public final String remoteCacheDir;
+    /** Ours: size of that cache in MB (1,000,000 bytes). */
+    public final long remoteCacheSize;
+    /** Ours: seconds a remote object's metadata is used before one conditional request checks it. */
+    public final int remoteMetadataTtl;
+    /** Ours: seconds a request to the store may take before the reply is 503. */
+    public final int remoteTimeout;
+    /** Ours: requests to the store at once; more wait (within REMOTE_TIMEOUT). */
+    public final int remoteConnections;
+    /** Ours: a header sent with every request to a web-server source ("Name: value"), or empty. */
+    public final String remoteHttpHeader;
+
     private final Map<String, String> effective;
     private final List<String> warnings;
 
@@ -162,6 +183,20 @@ public final class ServerConfig {
         ompNumThreads = Math.max(0, p.integer("OMP_NUM_THREADS", 0));
         jpeg2000Decoder = p.text("JPEG2000_DECODER", "auto");
         trustedProxies = p.addresses("TRUSTED_PROXIES", AddressRanges.DEFAULT);
+        s3Endpoint = p.text("S3_ENDPOINT", "");
+        s3Region = p.text("S3_REGION", "");
+        s3PathStyle = p.integer("S3_PATH_STYLE", 0) != 0;
+        remoteCacheDir = p.text("REMOTE_CACHE_DIR", "");
+        remoteCacheSize = Math.max(0, p.integer("REMOTE_CACHE_SIZE", 1024));
+        remoteMetadataTtl = Math.max(0, p.integer("REMOTE_METADATA_TTL", 60));
+        remoteTimeout = Math.max(1, p.integer("REMOTE_TIMEOUT", 10));
+        remoteConnections = Math.max(1, p.integer("REMOTE_CONNECTIONS", 32));
+        remoteHttpHeader = p.text("REMOTE_HTTP_HEADER", "");
+        if (!remoteHttpHeader.isEmpty()) {
+            int colon = remoteHttpHeader.indexOf(':');
+            p.effective.put("REMOTE_HTTP_HEADER", (colon > 0 ? remoteHttpHeader.substring(0, colon) + ": " : "")
+                    + "(set, not shown)");
+        }
         if (!flushSecret.isEmpty()) {
             p.effective.put("FLUSH_SECRET", "(set, not shown)"); // the start-up log must not reveal it
         }

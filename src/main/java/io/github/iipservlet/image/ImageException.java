@@ -12,7 +12,12 @@ public class ImageException extends Exception {
         /** A file we do not serve (not TIFF/JPEG2000, untiled TIFF...): HTTP 404 "Unsupported image". */
         UNSUPPORTED,
         /** A damaged or unreadable file: HTTP 404 as iipsrv's "TIFF error". */
-        CORRUPT
+        CORRUPT,
+        /**
+         * The image's store did not answer (a timeout, a 5xx, a refused connection) or the object
+         * changed while it was read: HTTP 503 with Retry-After, never cached (docs/operations.md "Object storage").
+         */
+        UNAVAILABLE
     }
 
     private final Kind kind;

@@ -38,6 +38,11 @@ public final class ImagePaths {
         return root;
     }
 
+    /** The prefix's folder as written (not resolved): a prefix through a symbolic link contains its own files. */
+    public Path lexicalRoot() {
+        return lexicalRoot;
+    }
+
     /** FILESYSTEM_PREFIX as configured (the samples folder when unset; sequences build file names from it). */
     public String prefix() {
         return prefix;

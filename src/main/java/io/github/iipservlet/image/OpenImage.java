@@ -62,7 +62,8 @@ public final class OpenImage implements AutoCloseable {
     }
 
     /**
-     * Stable name of the pixels for cache keys: the file's real path and modification time, and
+     * Stable name of the pixels for cache keys: the name relative to its source and the object's
+     * version (size and modification time, or ETag; the same on every server of a fleet), and
      * the page for stack pages after the first.
      */
     public String cacheIdentity() {

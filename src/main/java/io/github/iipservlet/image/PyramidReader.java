@@ -51,6 +51,13 @@ public interface PyramidReader extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Says that a region of a level is about to be read, so that a reader of a remote file can fetch
+     * its tiles together (docs/operations.md "Object storage"). Readers of local files ignore it.
+     */
+    default void prefetch(int level, int x, int y, int width, int height) throws ImageException {
+    }
+
     /** True for an image with quality layers (JPEG2000), which LYR and MAX_LAYERS choose among. */
     default boolean hasQualityLayers() {
         return false;

@@ -12,7 +12,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * The one way the protocols answer a failure their own parsing did not (docs/decisions.md Decision 13), so that a
  * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
- * a render too large for this server is 400; a heap that ran out anyway is 503 with Retry-After;
+ * a render too large for this server is 400; a heap that ran out anyway, or an image store that
+ * does not answer, is 503 with Retry-After;
  * a render stopped because its client has gone gets no reply;
  * anything else, an Error of a library included, is a bug, logged with its stack trace and
  * answered 500 with a fixed text (never a banner page or a 400 that would hide it from the fuzzer,
@@ -32,6 +33,10 @@ public final class ErrorReplies {
         if (failure instanceof Cancellation.Cancelled) {
             // Nobody is there to read a reply.
             LOG.debug("stopped {}: the client has gone", request);
+        } else if (failure instanceof ImageException e && e.kind() == ImageException.Kind.UNAVAILABLE) {
+            // The store of the image did not answer: a passing failure (docs/operations.md "Object storage").
+            LOG.warn("{}: {}", request, e.getMessage());
+            HttpReplies.storeUnavailable(response, e.getMessage());
         } else if (failure instanceof ImageException e) {
             HttpReplies.notFound(response, e.replyText());
         } else if (failure instanceof TooLargeToRender e) {

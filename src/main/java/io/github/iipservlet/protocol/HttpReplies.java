@@ -53,6 +53,12 @@ public final class HttpReplies {
         text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Server busy: not enough memory, retry later");
     }
 
+    /** The image's store did not answer; {@code message} names no bucket, host or path. */
+    public static void storeUnavailable(HttpServletResponse response, String message) throws IOException {
+        response.setHeader("Retry-After", "5");
+        text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, message);
+    }
+
     /** A plain-text error: never a path, a stack trace or a class name in {@code message}. */
     public static void text(HttpServletResponse response, int status, String message) throws IOException {
         response.resetBuffer();

@@ -8,7 +8,7 @@ import io.github.iipservlet.process.Processing;
  * how. Immutable; it is both the work order and the cache key, so a JTL tile, a IIIF tile and a
  * DeepZoom tile showing the same pixels are one cache entry.
  *
- * @param image      the file's cache identity (real path and modification time)
+ * @param image      the image's cache identity ({@code OpenImage.cacheIdentity()}: name and version)
  * @param level      pyramid level, 0 = full resolution
  * @param tile       tile index within the level, or -1 for a region
  * @param x          region left in level pixels (regions only)

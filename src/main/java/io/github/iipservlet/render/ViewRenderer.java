@@ -195,6 +195,8 @@ public final class ViewRenderer {
 
     private byte[] renderRegion(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
+        // A remote file's tiles under the region in one round of requests, not one per band.
+        reader(view, image).prefetch(view.level(), view.x(), view.y(), view.width(), view.height());
         if (view.format() == OutputFormat.JPEG && view.outWidth() == view.width()
                 && view.outHeight() == view.height() && !needsRawPixels(info, view.processing())
                 && watermark == null) {

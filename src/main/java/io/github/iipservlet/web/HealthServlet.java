@@ -3,6 +3,7 @@ package io.github.iipservlet.web;
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TierStats;
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.image.ImageSource;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.Services;
@@ -40,6 +41,8 @@ public final class HealthServlet extends HttpServlet {
                     .append(",\"hitRatio\":").append(String.format(Locale.ROOT, "%.4f", t.hitRatio()))
                     .append(",\"reachable\":").append(t.reachable()).append('}');
         }
+        ImageSource.Stats source = services.images().source().stats();
+        degraded |= !source.reachable();
         String memcached = services.config().memcachedServers.trim();
         NativeCodecs.Stats codecs = services.codecs().stats();
         String json = "{\n  \"status\":\"" + (degraded ? "degraded" : "ok") + "\",\n"
@@ -49,6 +52,9 @@ public final class HealthServlet extends HttpServlet {
                 + "  \"renders\":" + services.renderer().renders() + ",\n"
                 + "  \"abandonedRenders\":" + services.renderer().abandonedRenders() + ",\n"
                 + "  \"openImages\":" + services.images().size() + ",\n"
+                + "  \"imageSource\":{\"kind\":\"" + source.kind() + "\",\"gets\":" + source.gets() + ",\"heads\":"
+                + source.heads() + ",\"failures\":" + source.failures() + ",\"reachable\":" + source.reachable()
+                + "},\n"
                 + "  \"nativeCodecs\":{\"handles\":" + codecs.handles() + ",\"buffers\":" + codecs.buffers()
                 + ",\"bytes\":" + codecs.bytes() + "},\n"
                 + "  \"memcached\":" + (memcached.isEmpty() ? "null" : "\"" + JsonStrings.escape(memcached) + "\"")

@@ -11,7 +11,9 @@ import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.encode.TiffEncoder;
-import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.image.FileSource;
+import io.github.iipservlet.image.ImageSource;
+import io.github.iipservlet.image.remote.RemoteSource;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
@@ -75,11 +77,11 @@ public final class IipContextListener implements ServletContextListener {
                 prefix = samplesFolder(context).toString() + "/";
                 LOG.info("FILESYSTEM_PREFIX is not set: serving the bundled samples");
             }
-            ImagePaths paths = new ImagePaths(prefix, config.filesystemSuffix);
+            ImageSource source = imageSource(prefix, config, context);
             workers = new Workers(config.ompNumThreads);
             jpeg2000 = Jp2Decoders.select(config.jpeg2000Decoder, workers.threads());
             codecs = new NativeCodecs();
-            ImageStore images = new ImageStore(paths, config.maxMetadataCacheSize,
+            ImageStore images = new ImageStore(source, config.filesystemSuffix, config.maxMetadataCacheSize,
                     new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
@@ -100,6 +102,28 @@ public final class IipContextListener implements ServletContextListener {
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
         }
+    }
+
+    /** Where FILESYSTEM_PREFIX says the images are: a local folder, or a bucket or web server (docs/operations.md "Object storage"). */
+    private static ImageSource imageSource(String prefix, ServerConfig config, ServletContext context)
+            throws IOException {
+        if (!RemoteSource.isRemote(prefix)) {
+            return new FileSource(prefix);
+        }
+        Path cache;
+        if (!config.remoteCacheDir.isEmpty()) {
+            cache = Path.of(config.remoteCacheDir);
+        } else {
+            Object temp = context.getAttribute(ServletContext.TEMPDIR);
+            cache = (temp instanceof java.io.File f ? f.toPath() : Path.of(System.getProperty("java.io.tmpdir")))
+                    .resolve("iip-remote-cache");
+        }
+        RemoteSource source = RemoteSource.open(prefix, new RemoteSource.Settings(config.s3Endpoint, config.s3Region,
+                config.s3PathStyle, cache, config.remoteCacheSize * 1_000_000L, config.remoteMetadataTtl,
+                config.remoteTimeout, config.remoteConnections, config.remoteHttpHeader));
+        LOG.info("images from {} (JPEG2000 files cached whole in {}, up to {} MB)", source.describe(), cache,
+                config.remoteCacheSize);
+        return source;
     }
 
     /**

@@ -3,9 +3,12 @@ package io.github.iipservlet.web;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.image.ImageBytes;
+import io.github.iipservlet.image.ImageSource;
+import io.github.iipservlet.image.StoredObject;
+import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
-import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.PercentDecoding;
@@ -15,10 +18,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -46,7 +45,18 @@ public final class ImageListServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String folderId = folderIdentifier(rawPath(request));
         Services services = Services.of(getServletContext());
-        List<Entry> entries = folderId == null ? null : list(services.images(), folderId);
+        if (!services.images().source().canList()) {
+            HttpReplies.text(response, HttpServletResponse.SC_NOT_IMPLEMENTED,
+                    "This image source (a web server) cannot be listed: open an image by its identifier");
+            return;
+        }
+        List<Entry> entries;
+        try {
+            entries = folderId == null ? null : list(services.images(), folderId);
+        } catch (ImageException e) {
+            HttpReplies.storeUnavailable(response, e.getMessage());
+            return;
+        }
         if (entries == null) {
             HttpReplies.notFound(response, NOT_FOUND);
             return;
@@ -78,39 +88,27 @@ public final class ImageListServlet extends HttpServlet {
         return id.isEmpty() || id.endsWith("/") ? id : id + "/";
     }
 
-    /** The entries of a folder, folders first, each group by name; null when it cannot be listed. */
-    static List<Entry> list(ImageStore images, String folderId) {
-        ImagePaths paths = images.paths();
-        Path root = paths.root();
-        // The identifier of a child is folderId + (its name minus namePrefix); see the class comment.
-        String base = paths.prefix() + folderId;
-        Path folder;
-        String namePrefix;
+    /**
+     * The entries of a folder, folders first, each group by name; null when it cannot be listed.
+     *
+     * @throws ImageException UNAVAILABLE when the image store does not answer
+     */
+    static List<Entry> list(ImageStore images, String folderId) throws ImageException {
+        List<ImageSource.Listed> listed;
         try {
-            Path b = Path.of(base).toAbsolutePath();
-            folder = base.endsWith("/") ? b : b.getParent();
-            namePrefix = base.endsWith("/") ? "" : b.getFileName().toString();
-            if (folder == null || !folder.normalize().startsWith(root)) {
-                return null;
+            listed = images.source().list(folderId);
+        } catch (ImageException e) {
+            if (e.kind() == ImageException.Kind.UNAVAILABLE) {
+                throw e;
             }
-            Path real = folder.toRealPath();
-            if (!real.startsWith(root) || !Files.isDirectory(real)) {
-                return null;
-            }
-        } catch (IOException | InvalidPathException e) {
             return null;
         }
         List<Entry> entries = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(folder)) {
-            for (Path child : children) {
-                Entry e = entry(images, root, folderId, namePrefix, paths.suffix(), child);
-                if (e != null) {
-                    entries.add(e);
-                }
+        for (ImageSource.Listed child : listed) {
+            Entry e = entry(images, folderId, child);
+            if (e != null) {
+                entries.add(e);
             }
-        } catch (IOException | RuntimeException e) {
-            // Unreadable folder (permissions) or one removed while listed: as if it were missing.
-            return null;
         }
         entries.sort(Comparator.comparing((Entry e) -> !e.folder())
                 .thenComparing(e -> e.name().toLowerCase(Locale.ROOT)).thenComparing(Entry::name));
@@ -118,53 +116,49 @@ public final class ImageListServlet extends HttpServlet {
     }
 
     /** The entry of one child, or null when it is not to be shown. */
-    private static Entry entry(ImageStore images, Path root, String folderId, String namePrefix, String suffix,
-            Path child) {
-        String name = child.getFileName().toString();
-        if (name.startsWith(".") || !name.startsWith(namePrefix) || name.length() == namePrefix.length()) {
-            return null;
-        }
-        String rest = name.substring(namePrefix.length());
-        if (rest.startsWith(".")) {
+    private static Entry entry(ImageStore images, String folderId, ImageSource.Listed child) {
+        String rest = child.name().substring(folderId.length());
+        if (rest.startsWith(".") || rest.isEmpty() || rest.equals("/")) {
             return null; // its identifier would look hidden, and hidden folders are not listed
         }
-        if (Files.isDirectory(child)) {
-            String id = folderId + rest + "/";
-            try {
-                return ImagePaths.isSafeIdentifier(id) && child.toRealPath().startsWith(root)
-                        ? new Entry(name, id, true, -1, -1, -1, null) : null;
-            } catch (IOException e) {
-                return null;
-            }
+        if (child.folder()) {
+            String id = folderId + rest;
+            return ImagePaths.isSafeIdentifier(id) ? new Entry(child.label(), id, true, -1, -1, -1, null) : null;
         }
+        String suffix = images.suffix();
         if (!rest.endsWith(suffix) || rest.length() == suffix.length()) {
             return null;
         }
         String id = folderId + rest.substring(0, rest.length() - suffix.length());
-        Path real;
-        try {
-            // The protocols' own resolution: refuses the identifier, a symlink leaving the root, a
-            // dangling link or anything that is not a regular file exactly as they would.
-            real = images.paths().real(images.paths().candidate(id));
-        } catch (ImageException e) {
-            return null;
-        }
-        if (!ImageFormats.recognises(real)) {
-            return null;
-        }
-        long bytes;
-        try {
-            bytes = Files.size(real);
-        } catch (IOException e) {
+        if (!ImagePaths.isSafeIdentifier(id)) {
             return null;
         }
         // Through the image store, as a protocol request would open it: the same parsed directories
-        // are then already cached when the viewer asks for the image.
+        // are then already cached when the viewer asks for the image. What is not an image is not shown.
         try (OpenImage image = images.open(id)) {
             ImageInfo info = image.info();
-            return new Entry(name, id, false, info.width(), info.height(), bytes, null);
+            return new Entry(child.label(), id, false, info.width(), info.height(), child.size(), null);
         } catch (ImageException e) {
-            return new Entry(name, id, false, -1, -1, bytes, e.replyText());
+            return e.kind() == ImageException.Kind.UNSUPPORTED && !recognised(images, id) ? null
+                    : new Entry(child.label(), id, false, -1, -1, child.size(), e.replyText());
+        }
+    }
+
+    /** True when an object starts like an image this server reads (one that then failed is shown with its error). */
+    private static boolean recognised(ImageStore images, String id) {
+        try {
+            StoredObject object = images.source().find(id + images.suffix());
+            if (object == null) {
+                return false;
+            }
+            if (object.head() != null) {
+                return ImageFormats.recognises(object.head());
+            }
+            try (ImageBytes bytes = images.source().open(object)) {
+                return ImageFormats.recognises(bytes.read(0, (int) Math.min(12, bytes.size())));
+            }
+        } catch (ImageException e) {
+            return false;
         }
     }
 

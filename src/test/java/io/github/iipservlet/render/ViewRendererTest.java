@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
-import io.github.iipservlet.image.ImagePaths;
+import io.github.iipservlet.image.FileSource;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.image.formats.ImageFormats;
@@ -36,8 +36,8 @@ class ViewRendererTest {
     void rendersThatFitTheBudgetOneAtATimeWaitAndAllFinish(@TempDir Path dir) throws Exception {
         TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
-        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10,
-                new ImageFormats(null, TestCodecs.SHARED)::open);
+        ImageStore store = new ImageStore(new FileSource(dir + "/"), "", 10,
+                new ImageFormats(null, TestCodecs.SHARED)::open, "_pyr_");
         View first;
         try (OpenImage img = store.open("a.tif")) {
             first = region(img, 80);
@@ -71,8 +71,8 @@ class ViewRendererTest {
     void aRenderLargerThanTheWholeBudgetIsRefused(@TempDir Path dir) throws Exception {
         TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("a.tif"));
-        ImageStore store = new ImageStore(new ImagePaths(dir + "/", ""), 10,
-                new ImageFormats(null, TestCodecs.SHARED)::open);
+        ImageStore store = new ImageStore(new FileSource(dir + "/"), "", 10,
+                new ImageFormats(null, TestCodecs.SHARED)::open, "_pyr_");
         try (OpenImage img = store.open("a.tif")) {
             View view = region(img, 80);
             long need = MemoryBudget.estimatedBytes(view, img.info(), 1);

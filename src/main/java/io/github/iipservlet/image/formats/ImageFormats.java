@@ -1,7 +1,10 @@
 package io.github.iipservlet.image.formats;
 
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.image.ImageBytes;
 import io.github.iipservlet.image.ImageException;
+import io.github.iipservlet.image.ImageSource;
+import io.github.iipservlet.image.StoredObject;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2PyramidReader;
@@ -13,7 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Recognises a file by its first bytes (docs/protocols.md 9.1) and opens the matching pyramid reader: TIFF, and
+ * Recognises an image by its first bytes (docs/protocols.md 9.1) and opens the matching pyramid reader: TIFF, and
  * JPEG2000 (JP2 files and bare codestreams) through the context's decoder.
  */
 public final class ImageFormats {
@@ -29,24 +32,49 @@ public final class ImageFormats {
         this.codecs = codecs;
     }
 
-    public PyramidReader open(Path file) throws ImageException {
-        byte[] magic = new byte[12];
-        int n;
+    /**
+     * Opens the reader of an object of a source: TIFF read through the source's positional reads
+     * (ranged requests for a remote one), JPEG2000 from a local file (the file itself, or a copy in
+     * the remote disk cache: OpenJPEG reads files by name).
+     */
+    public PyramidReader open(ImageSource source, StoredObject object) throws ImageException {
+        ImageBytes bytes = source.open(object);
+        boolean handedOver = false;
         try {
-            n = readStart(file, magic);
-        } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
+            byte[] start = object.head() != null ? object.head() : bytes.read(0, (int) Math.min(12, bytes.size()));
+            byte[] magic = java.util.Arrays.copyOf(start, 12);
+            if (start.length < 4) {
+                throw new ImageException(ImageException.Kind.NOT_FOUND,
+                        "Unable to read initial byte sequence of image");
+            }
+            if (isJpeg2000(magic) && jpeg2000 != null) {
+                ImageSource.LocalFile file = source.localFile(object);
+                try {
+                    PyramidReader reader = Jp2PyramidReader.open(file.path(), object.lastModified(), jpeg2000, file);
+                    file = null;
+                    return reader;
+                } finally {
+                    if (file != null) {
+                        file.close();
+                    }
+                }
+            }
+            if (isTiff(magic)) {
+                handedOver = true;
+                return TiffPyramidReader.open(bytes, object, codecs);
+            }
+            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
+        } finally {
+            if (!handedOver) {
+                bytes.close();
+            }
         }
-        if (n < 4) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to read initial byte sequence of image");
-        }
-        if (isTiff(magic)) {
-            return TiffPyramidReader.open(file, codecs);
-        }
-        if (isJpeg2000(magic) && jpeg2000 != null) {
-            return Jp2PyramidReader.open(file, jpeg2000);
-        }
-        throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
+    }
+
+    /** True when an object's first bytes are those of a format {@link #open} reads. */
+    public static boolean recognises(byte[] start) {
+        byte[] magic = java.util.Arrays.copyOf(start, 12);
+        return start.length >= 4 && (isTiff(magic) || isJpeg2000(magic));
     }
 
     /**

@@ -38,8 +38,12 @@ public final class Jp2PyramidReader implements PyramidReader {
     /** iipsrv's layer value for this reader: negative all, 0 default, n that many. */
     private final int layers;
     private final boolean owner;
+    /** Released when the owner closes: the hold on a cached copy of a remote file, or null. */
+    private final AutoCloseable file;
 
-    private Jp2PyramidReader(Jp2Header header, Jp2Decoder.Source source, ImageInfo info, int layers, boolean owner) {
+    private Jp2PyramidReader(Jp2Header header, Jp2Decoder.Source source, ImageInfo info, int layers, boolean owner,
+            AutoCloseable file) {
+        this.file = file;
         this.header = header;
         this.source = source;
         this.info = info;
@@ -53,17 +57,25 @@ public final class Jp2PyramidReader implements PyramidReader {
      *                        more than 16 bits
      */
     public static Jp2PyramidReader open(Path file, Jp2Decoder decoder) throws ImageException {
+        try {
+            return open(file, Files.getLastModifiedTime(file).toMillis(), decoder, null);
+        } catch (IOException e) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
+        }
+    }
+
+    /**
+     * @param lastModified the image's modification time (of the remote object for a cached copy)
+     * @param hold         closed with the reader: the hold on a cached copy, or null
+     */
+    public static Jp2PyramidReader open(Path file, long lastModified, Jp2Decoder decoder, AutoCloseable hold)
+            throws ImageException {
         Jp2Header header = Jp2Header.read(file);
         if (header.subsampled || header.precision > 16 || header.width() > Integer.MAX_VALUE
                 || header.height() > Integer.MAX_VALUE) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported JPEG2000 image");
         }
-        long modified;
-        try {
-            modified = Files.getLastModifiedTime(file).toMillis();
-        } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open image");
-        }
+        long modified = lastModified;
         List<Level> levels = new ArrayList<>();
         try {
             for (int r = 0; r < header.resolutions; r++) {
@@ -87,7 +99,7 @@ public final class Jp2PyramidReader implements PyramidReader {
         ImageInfo info = new ImageInfo(FORMAT, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
                 Map.of(), 0, 0, 0, header.iccProfile, modified);
         Jp2Decoder.Source source = decoder.open(file, header);
-        return new Jp2PyramidReader(header, source, info, 0, true);
+        return new Jp2PyramidReader(header, source, info, 0, true, hold);
     }
 
     @Override
@@ -102,7 +114,7 @@ public final class Jp2PyramidReader implements PyramidReader {
 
     @Override
     public PyramidReader withLayers(int layers) {
-        return layers == this.layers ? this : new Jp2PyramidReader(header, source, info, layers, false);
+        return layers == this.layers ? this : new Jp2PyramidReader(header, source, info, layers, false, null);
     }
 
     @Override
@@ -153,6 +165,13 @@ public final class Jp2PyramidReader implements PyramidReader {
     public void close() {
         if (owner) {
             source.close();
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (Exception e) {
+                    // a cache hold's release does not fail
+                }
+            }
         }
     }
 }

@@ -6,6 +6,8 @@ import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
 import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.codec.NativeImage;
 import io.github.iipservlet.codec.TurboJpeg;
+import io.github.iipservlet.image.ImageBytes;
+import io.github.iipservlet.image.ImageBytesStream;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
@@ -13,27 +15,23 @@ import io.github.iipservlet.image.PixelBlock;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.StackItem;
 import io.github.iipservlet.parallel.Workers;
+import io.github.iipservlet.image.StoredObject;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.stream.FileImageInputStream;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * Tiled pyramidal TIFF (classic or BigTIFF, either byte order, multi-IFD or SubIFD pyramids)
  * read with an own tile decoder. IFDs are parsed once at open; tiles are read with positional
- * reads on one {@link FileChannel}, so one instance serves many threads at once.
+ * reads of the object's {@link ImageBytes} (a file, or ranged requests to a remote store), so one
+ * instance serves many threads at once, and an uncached tile of a remote file costs one request.
  */
 public final class TiffPyramidReader implements PyramidReader {
     private static final Logger LOG = LogManager.getLogger(TiffPyramidReader.class);
 
-    private final FileChannel channel;
+    private final ImageBytes bytes;
     /** The file's size when it was opened: no tile reaches past it. */
     private final long fileSize;
     /** The context's codecs: libjpeg-turbo and libdeflate handles, native buffers, scratch arrays. */
@@ -46,7 +44,7 @@ public final class TiffPyramidReader implements PyramidReader {
     /** The pages of a stack, shared by the readers of all its pages; null for a single image. */
     private final Pages pages;
     /** Only the reader of page 0 closes the file; the other pages' readers share it. */
-    private final boolean ownsChannel;
+    private final boolean ownsBytes;
 
     /** A stack's items and, per page, its reader or the reason it cannot be read. */
     private static final class Pages {
@@ -59,10 +57,10 @@ public final class TiffPyramidReader implements PyramidReader {
         }
     }
 
-    private TiffPyramidReader(FileChannel channel, NativeCodecs codecs, TiffLayout.Pyramid pyramid, boolean bigEndian,
-            Pages pages, boolean ownsChannel) throws IOException {
-        this.channel = channel;
-        this.fileSize = channel.size();
+    private TiffPyramidReader(ImageBytes bytes, NativeCodecs codecs, TiffLayout.Pyramid pyramid, boolean bigEndian,
+            Pages pages, boolean ownsBytes) {
+        this.bytes = bytes;
+        this.fileSize = bytes.size();
         this.codecs = codecs;
         this.info = pyramid.info();
         this.levels = pyramid.levels();
@@ -70,25 +68,25 @@ public final class TiffPyramidReader implements PyramidReader {
         this.jpegTiles = new JpegTiles(codecs);
         this.nativeRegions = new NativeRegions(codecs, this::readRaw);
         this.pages = pages;
-        this.ownsChannel = ownsChannel;
+        this.ownsBytes = ownsBytes;
     }
 
-    /** Opens a tiled TIFF; parses all IFDs once. Tiles are decoded with the context's codecs. */
-    public static TiffPyramidReader open(Path file, NativeCodecs codecs) throws ImageException {
-        FileChannel channel;
-        long lastModified;
+    /** Opens a tiled TIFF file outside any image source (tests and tools). */
+    public static TiffPyramidReader open(java.nio.file.Path file, NativeCodecs codecs) throws ImageException {
+        StoredObject object = io.github.iipservlet.image.FileSource.objectOf(file);
+        return open(io.github.iipservlet.image.FileSource.bytesOf(file), object, codecs);
+    }
+
+    /**
+     * Opens a tiled TIFF; parses all IFDs once. Tiles are decoded with the context's codecs. The
+     * reader owns {@code bytes} (closed with it, or here when the file cannot be read).
+     */
+    public static TiffPyramidReader open(ImageBytes bytes, StoredObject object, NativeCodecs codecs)
+            throws ImageException {
         try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-            lastModified = Files.getLastModifiedTime(file).toMillis();
-        } catch (IOException e) {
-            LOG.debug("Cannot open {}: {}", file, e.toString());
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Unable to open file", e);
-        }
-        try {
-            ByteBuffer head = ByteBuffer.allocate(4);
-            readFully(channel, head, 0);
-            byte b0 = head.get(0);
-            byte b1 = head.get(1);
+            ImageBytesStream in = new ImageBytesStream(bytes, object.head());
+            int b0 = in.read();
+            int b1 = in.read();
             boolean bigEndian;
             if (b0 == 'I' && b1 == 'I') {
                 bigEndian = false;
@@ -97,10 +95,8 @@ public final class TiffPyramidReader implements PyramidReader {
             } else {
                 throw new ImageException(ImageException.Kind.UNSUPPORTED, "Not a TIFF file");
             }
-            Directory root;
-            try (FileImageInputStream in = new FileImageInputStream(file.toFile())) {
-                root = new TIFFReader().read(in);
-            }
+            in.seek(0);
+            Directory root = new TIFFReader().read(in);
             List<Directory> top = new ArrayList<>();
             if (root instanceof CompoundDirectory c) {
                 for (int i = 0; i < c.directoryCount(); i++) {
@@ -109,33 +105,39 @@ public final class TiffPyramidReader implements PyramidReader {
             } else {
                 top.add(root);
             }
-            TiffPyramidReader reader = readers(channel, codecs, TiffLayout.read(top, lastModified), bigEndian);
-            LOG.debug("Opened {}: {} levels, {} stack pages", file, reader.levels.length, reader.stack().size());
+            TiffPyramidReader reader = readers(bytes, codecs, TiffLayout.read(top, object.lastModified()), bigEndian);
+            LOG.debug("Opened {}: {} levels, {} stack pages", object.name(), reader.levels.length,
+                    reader.stack().size());
             return reader;
         } catch (ImageException e) {
-            closeQuietly(channel);
-            LOG.debug("Cannot read {}: {}", file, e.getMessage());
+            bytes.close();
+            LOG.debug("Cannot read {}: {}", object.name(), e.getMessage());
             throw e;
         } catch (IOException | RuntimeException | StackOverflowError e) {
+            bytes.close();
+            ImageException failure = ImageBytesStream.cause(e);
+            if (failure != null) {
+                // The store did not answer, or the file ends early: not a damaged structure.
+                throw new ImageException(failure.kind(), failure.getMessage(), failure);
+            }
             // A stack overflow: SubIFDs nested deeper than any writer nests them.
-            closeQuietly(channel);
-            LOG.debug("Cannot parse {}", file, e);
+            LOG.debug("Cannot parse {}", object.name(), e);
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: unreadable file structure", e);
         }
     }
 
     /** The reader of a single image, or of page 0 of a stack with the other pages' readers beside it. */
-    private static TiffPyramidReader readers(FileChannel channel, NativeCodecs codecs, TiffLayout.Pages layout,
-            boolean bigEndian) throws IOException {
+    private static TiffPyramidReader readers(ImageBytes bytes, NativeCodecs codecs, TiffLayout.Pages layout,
+            boolean bigEndian) {
         if (!layout.stack()) {
-            return new TiffPyramidReader(channel, codecs, (TiffLayout.Pyramid) layout.pyramids()[0], bigEndian, null,
+            return new TiffPyramidReader(bytes, codecs, (TiffLayout.Pyramid) layout.pyramids()[0], bigEndian, null,
                     true);
         }
         Pages pages = new Pages(layout.items(), layout.pyramids().length);
         for (int i = 0; i < pages.readers.length; i++) {
             Object p = layout.pyramids()[i];
             pages.readers[i] = p instanceof TiffLayout.Pyramid pyramid
-                    ? new TiffPyramidReader(channel, codecs, pyramid, bigEndian, pages, i == 0) : p;
+                    ? new TiffPyramidReader(bytes, codecs, pyramid, bigEndian, pages, i == 0) : p;
         }
         return (TiffPyramidReader) pages.readers[0];
     }
@@ -199,24 +201,39 @@ public final class TiffPyramidReader implements PyramidReader {
         if (count < 0 || offset < 0 || count > fileSize - offset || count > l.maxStoredBytes()) {
             throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad tile byte count");
         }
-        byte[] buf = new byte[(int) count];
         try {
-            readFully(channel, ByteBuffer.wrap(buf), offset);
-        } catch (IOException e) {
-            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: cannot read tile " + tile, e);
+            return bytes.read(offset, (int) count);
+        } catch (ImageException e) {
+            if (e.kind() == ImageException.Kind.CORRUPT) {
+                throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: cannot read tile " + tile, e);
+            }
+            throw e;
         }
-        return buf;
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of file");
-            }
-            pos += n;
+    /**
+     * A remote file's tiles under a region fetched together before they are decoded: neighbours in
+     * one range, the rest concurrently (docs/operations.md "Object storage"). Nothing for a local file.
+     */
+    @Override
+    public void prefetch(int level, int x, int y, int width, int height) throws ImageException {
+        if (!bytes.remote()) {
+            return;
         }
+        TiffLevel l = level(level);
+        List<Level.TilePart> parts = l.level.cover(x, y, width, height);
+        long[] positions = new long[parts.size()];
+        int[] lengths = new int[parts.size()];
+        int n = 0;
+        for (Level.TilePart p : parts) {
+            long offset = l.offsets[p.tile()];
+            long count = l.byteCounts[p.tile()];
+            if (count > 0 && offset >= 0 && count <= fileSize - offset && count <= l.maxStoredBytes()) {
+                positions[n] = offset;
+                lengths[n++] = (int) count;
+            }
+        }
+        bytes.prefetch(java.util.Arrays.copyOf(positions, n), java.util.Arrays.copyOf(lengths, n));
     }
 
     /**
@@ -300,16 +317,8 @@ public final class TiffPyramidReader implements PyramidReader {
 
     @Override
     public void close() {
-        if (ownsChannel) {
-            closeQuietly(channel);
-        }
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            LOG.debug("close failed", e);
+        if (ownsBytes) {
+            bytes.close();
         }
     }
 }
