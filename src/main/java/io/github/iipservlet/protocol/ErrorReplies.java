@@ -35,7 +35,8 @@ public final class ErrorReplies {
             LOG.debug("stopped {}: the client has gone", request);
         } else if (failure instanceof ImageException e && e.kind() == ImageException.Kind.UNAVAILABLE) {
             // The store of the image did not answer: a passing failure (docs/operations.md "Object storage").
-            LOG.warn("{}: {}", request, e.getMessage());
+            // Logged once per outage by the source; here only at debug, or an outage floods the log.
+            LOG.debug("{}: {}", request, e.getMessage());
             HttpReplies.storeUnavailable(response, e.getMessage());
         } else if (failure instanceof ImageException e) {
             HttpReplies.notFound(response, e.replyText());

@@ -277,8 +277,11 @@ public final class RemoteSource implements ImageSource {
         gets.incrementAndGet();
         String ifMatch = object.version().startsWith("\"") ? object.version() : null;
         Store.Reply r = call(() -> store.get(object.name(), position, position + length - 1, ifMatch));
-        if (r.status() == 412) {
+        // A server that ignores If-Match still names what it sent: another ETag is another object.
+        if (r.status() == 412 || ifMatch != null && r.etag() != null && (r.status() == 206 || r.status() == 200)
+                && !r.etag().equals(ifMatch)) {
             replaced.add(object.identity());
+            throw new ImageException(ImageException.Kind.UNAVAILABLE, "Image changed while it was read, retry");
         }
         checked(r);
         if (r.status() == 416 || r.body() == null || r.body().length != length) {
