@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
+import io.github.iipservlet.testsupport.Memcached;
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,8 +38,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SharedMemcachedTest {
     private Path images;
-    private int port;
-    private Process memcached;
+    private Memcached memcached;
     private TestServer first;
     private TestServer second;
 
@@ -55,13 +48,10 @@ class SharedMemcachedTest {
         TiffWriter.builder().size(2000, 1500).tile(256, 256).channels(3)
                 .pixels((x, y, c) -> c == 0 ? x % 256 : c == 1 ? y % 256 : (x + y) % 256)
                 .write(images.resolve("shared.tif"));
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        memcached = startMemcached(port);
+        memcached = Memcached.start();
         Map<String, String> config = new HashMap<>();
         config.put("FILESYSTEM_PREFIX", images + "/");
-        config.put("MEMCACHED_SERVERS", "127.0.0.1:" + port);
+        config.put("MEMCACHED_SERVERS", memcached.address());
         config.put("MEMCACHED_WAIT", "200");
         first = TestServer.start(config);
         second = TestServer.start(config);
@@ -69,67 +59,11 @@ class SharedMemcachedTest {
 
     @AfterAll
     void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {first, second}) {
+        for (AutoCloseable c : new AutoCloseable[] {first, second, memcached}) {
             if (c != null) {
                 c.close();
             }
         }
-        if (memcached != null) {
-            memcached.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static Process startMemcached(int port) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("memcached", "-l", "127.0.0.1", "-p", Integer.toString(port),
-                "-U", "0", "-m", "64"));
-        if ("root".equals(System.getProperty("user.name"))) {
-            cmd.addAll(List.of("-u", "root")); // memcached refuses to run as root without it
-        }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        for (int i = 0; i < 100; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return p;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        p.destroyForcibly();
-        throw new IllegalStateException("memcached did not start on port " + port);
-    }
-
-    /** memcached's own counters ("stats" in the text protocol, which the server also speaks). */
-    private long memcachedStat(String name) throws IOException {
-        return memcachedStat(port, name);
-    }
-
-    private static long memcachedStat(int port, String name) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            OutputStream out = s.getOutputStream();
-            out.write("stats\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-            for (String line = in.readLine(); line != null && !line.equals("END"); line = in.readLine()) {
-                String[] f = line.split(" ");
-                if (f.length == 3 && f[1].equals(name)) {
-                    return Long.parseLong(f[2]);
-                }
-            }
-        }
-        throw new IllegalStateException("no memcached stat " + name);
-    }
-
-    /**
-     * Waits until memcached has taken a set more than {@code before}: a server writes a render to
-     * memcached after answering (spymemcached queues the set), so a second server asked at once
-     * could otherwise come before the entry.
-     */
-    private static void awaitSet(int port, long before) throws Exception {
-        long deadline = System.currentTimeMillis() + 5_000;
-        while (memcachedStat(port, "cmd_set") <= before && System.currentTimeMillis() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(memcachedStat(port, "cmd_set") > before, "the render was written to memcached");
     }
 
     private static long renders(TestServer s) throws Exception {
@@ -144,17 +78,17 @@ class SharedMemcachedTest {
 
     @Test
     void aTileRenderedByOneServerIsServedByTheOtherWithoutRendering() throws Exception {
-        long hitsBefore = memcachedStat("get_hits");
+        long hitsBefore = memcached.stat("get_hits");
         long firstRenders = renders(first);
         long secondRenders = renders(second);
-        long sets = memcachedStat("cmd_set");
+        long sets = memcached.stat("cmd_set");
         byte[] rendered = ok(first.iipUrl() + "?FIF=shared.tif&CNT=1.2&JTL=3,5");
         assertEquals(firstRenders + 1, renders(first), "the first server rendered it");
-        awaitSet(port, sets);
+        memcached.awaitSet(sets);
         byte[] served = ok(second.iipUrl() + "?FIF=shared.tif&CNT=1.2&JTL=3,5");
         assertArrayEquals(rendered, served);
         assertEquals(secondRenders, renders(second), "the second server did not render");
-        assertEquals(hitsBefore + 1, memcachedStat("get_hits"), "memcached answered the second server");
+        assertEquals(hitsBefore + 1, memcached.stat("get_hits"), "memcached answered the second server");
         String h = second.health();
         assertTrue(h.contains("\"tier\":\"memcached\""), h);
         assertTrue(h.contains("\"status\":\"ok\""), h);
@@ -165,14 +99,14 @@ class SharedMemcachedTest {
         // A DeepZoom tile rendered by the first server is the same view as JTL on the second (level
         // 0 of a 4-level pyramid at 2000x1500: DeepZoom level 11, resolution 3).
         long secondRenders = renders(second);
-        long hitsBefore = memcachedStat("get_hits");
-        long sets = memcachedStat("cmd_set");
+        long hitsBefore = memcached.stat("get_hits");
+        long sets = memcached.stat("cmd_set");
         byte[] dz = ok(first.iipUrl() + "?DeepZoom=shared.tif_files/11/2_3.jpg");
-        awaitSet(port, sets);
+        memcached.awaitSet(sets);
         byte[] jtl = ok(second.iipUrl() + "?FIF=shared.tif&JTL=3," + (3 * 8 + 2));
         assertArrayEquals(dz, jtl);
         assertEquals(secondRenders, renders(second));
-        assertEquals(hitsBefore + 1, memcachedStat("get_hits"));
+        assertEquals(hitsBefore + 1, memcached.stat("get_hits"));
     }
 
     @Test
@@ -207,7 +141,7 @@ class SharedMemcachedTest {
             }));
         }
         Thread.sleep(1500);
-        memcached.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        memcached.kill();
         long atKill = done.get();
         Thread.sleep(3000);
         running.set(false);
@@ -223,7 +157,7 @@ class SharedMemcachedTest {
         // Both servers notice and say so, then use memcached again once it is back.
         ok(first.iipUrl() + "?FIF=shared.tif&QLT=99&JTL=2,1");
         assertTrue(first.health().contains("\"status\":\"degraded\""), first.health());
-        memcached = startMemcached(port);
+        memcached.restart();
         long deadline = System.currentTimeMillis() + 20_000;
         while (!first.health().contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
             ok(first.iipUrl() + "?FIF=shared.tif&QLT=98&JTL=2,1");
@@ -236,9 +170,9 @@ class SharedMemcachedTest {
             Thread.sleep(200);
         }
         assertTrue(second.health().contains("\"status\":\"ok\""), second.health());
-        long sets = memcachedStat("cmd_set");
+        long sets = memcached.stat("cmd_set");
         byte[] rendered = ok(first.iipUrl() + "?FIF=shared.tif&QLT=33&JTL=2,2");
-        awaitSet(port, sets);
+        memcached.awaitSet(sets);
         long secondRenders = renders(second);
         assertArrayEquals(rendered, ok(second.iipUrl() + "?FIF=shared.tif&QLT=33&JTL=2,2"));
         assertEquals(secondRenders, renders(second), "memcached serves the second server again");
@@ -246,32 +180,29 @@ class SharedMemcachedTest {
 
     @Test
     void aServerStartedWhileMemcachedIsDownServesAndUsesItOnceItComes() throws Exception {
-        int laterPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            laterPort = s.getLocalPort();
-        }
+        int laterPort = Memcached.freePort();
         Map<String, String> config = new HashMap<>();
         config.put("FILESYSTEM_PREFIX", images + "/");
         config.put("MEMCACHED_SERVERS", "127.0.0.1:" + laterPort);
-        Process later = null;
+        Memcached later = null;
         try (TestServer alone = TestServer.start(config)) {
             long t0 = System.nanoTime();
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,1");
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,2");
             assertTrue((System.nanoTime() - t0) / 1_000_000 < 2000, "two tiles without memcached");
             assertTrue(alone.health().contains("\"status\":\"degraded\""), alone.health());
-            later = startMemcached(laterPort);
+            later = Memcached.start(laterPort);
             long deadline = System.currentTimeMillis() + 20_000;
             while (!alone.health().contains("\"status\":\"ok\"") && System.currentTimeMillis() < deadline) {
                 Thread.sleep(200);
             }
             assertTrue(alone.health().contains("\"status\":\"ok\""), alone.health());
-            long sets = memcachedStat(laterPort, "cmd_set");
+            long sets = later.stat("cmd_set");
             ok(alone.iipUrl() + "?FIF=shared.tif&JTL=3,3");
-            awaitSet(laterPort, sets);
+            later.awaitSet(sets);
         } finally {
             if (later != null) {
-                later.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                later.close();
             }
         }
     }
