@@ -1,7 +1,9 @@
 package io.github.iipservlet.codec;
 
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -187,6 +189,26 @@ public final class NativeCodecs implements AutoCloseable {
                 c.destroy();
             }
         };
+    }
+
+    /**
+     * The native code that output bytes depend on, for the output fingerprint (docs/architecture.md
+     * 2.6): libturbojpeg (every JPEG encode, and the decoding of JPEG tiles), libdeflate (large PNG
+     * outputs) and the zlib behind java.util.zip (PNG tiles, Deflate TIFF), each by its file and
+     * content as {@link NativeLibraries#mappedFile} gives it; "none" for a library not in use,
+     * "loaded" where the file cannot be told, and the JDK's version for a zlib built into the JDK.
+     */
+    public static Map<String, String> outputLibraries() {
+        Map<String, String> libraries = new LinkedHashMap<>();
+        libraries.put("libturbojpeg", TurboJpeg.available() ? mapped("turbojpeg", "loaded") : "none");
+        libraries.put("libdeflate", Deflate.available() ? mapped("deflate", "loaded") : "none");
+        libraries.put("zlib", mapped("z", "JDK " + Runtime.version()));
+        return libraries;
+    }
+
+    private static String mapped(String name, String otherwise) {
+        String file = NativeLibraries.mappedFile(name);
+        return file != null ? file : otherwise;
     }
 
     /** libjpeg-turbo's codec, or null when libturbojpeg is not installed. */

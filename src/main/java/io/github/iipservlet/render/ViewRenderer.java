@@ -29,7 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * regions are read and processed in bands of tile rows on the {@link Workers}.
  */
 public final class ViewRenderer {
-    /** What the renders of a context are asked to do. */
+    /**
+     * What the renders of a context are asked to do. A field that changes the bytes of a view
+     * belongs in {@link OutputFingerprint} too.
+     */
     public record Settings(boolean passThrough, boolean bilinear, int defaultJpegQuality, int maxLayers) {
     }
 
@@ -41,21 +44,24 @@ public final class ViewRenderer {
     private final Workers workers;
     private final Watermark watermark;
     private final RenderTimes times;
+    private final OutputFingerprint fingerprint;
     /** Views rendered (not answered by the tile store), for /health. */
     private final LongAdder renders = new LongAdder();
     /** Renders stopped because their client had gone, for /health. */
     private final LongAdder abandoned = new LongAdder();
 
     /**
-     * @param encoders  one encoder per output format, with MAX_ICC and COPYRIGHT
-     * @param workers   threads for large renders
-     * @param watermark added to every tile and region, or null
-     * @param times     told how long each render took, by kind (docs/operations.md "Metrics")
+     * @param encoders    one encoder per output format, with MAX_ICC and COPYRIGHT
+     * @param workers     threads for large renders
+     * @param watermark   added to every tile and region, or null
+     * @param times       told how long each render took, by kind (docs/operations.md "Metrics")
+     * @param fingerprint this server's settings and codecs, the start of every tile-store key
      */
     public ViewRenderer(TileStore store, Encoders encoders, Settings settings, MemoryBudget budget, Workers workers,
-            Watermark watermark, RenderTimes times) {
+            Watermark watermark, RenderTimes times, OutputFingerprint fingerprint) {
         this.times = times;
-        this.cache = new ViewCache(store, watermark != null);
+        this.fingerprint = fingerprint;
+        this.cache = new ViewCache(store, watermark != null, fingerprint);
         this.encoders = encoders;
         this.jpeg = encoders.jpeg();
         this.settings = settings;
@@ -76,6 +82,11 @@ public final class ViewRenderer {
 
     public MemoryBudget budget() {
         return budget;
+    }
+
+    /** What the tile-store keys of this renderer start with, for /health. */
+    public OutputFingerprint fingerprint() {
+        return fingerprint;
     }
 
     public int defaultQuality() {

@@ -47,6 +47,7 @@ public final class HealthServlet extends HttpServlet {
         NativeCodecs.Stats codecs = services.codecs().stats();
         String json = "{\n  \"status\":\"" + (degraded ? "degraded" : "ok") + "\",\n"
                 + "  \"version\":\"" + JsonStrings.escape(Version.SERVER) + "\",\n"
+                + "  \"outputFingerprint\":\"" + services.renderer().fingerprint().hex() + "\",\n"
                 + "  \"uptimeSeconds\":" + (System.currentTimeMillis() - services.startedMillis()) / 1000 + ",\n"
                 + "  \"jpeg2000Decoder\":\"" + JsonStrings.escape(services.jpeg2000Decoder()) + "\",\n"
                 + "  \"renders\":" + services.renderer().renders() + ",\n"

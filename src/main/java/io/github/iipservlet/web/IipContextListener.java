@@ -24,6 +24,7 @@ import io.github.iipservlet.parallel.Workers;
 import io.github.iipservlet.process.Watermark;
 import io.github.iipservlet.protocol.Services;
 import io.github.iipservlet.render.MemoryBudget;
+import io.github.iipservlet.render.OutputFingerprint;
 import io.github.iipservlet.render.ViewRenderer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -86,10 +87,11 @@ public final class IipContextListener implements ServletContextListener {
             TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
             metrics = config.metricsOn() ? new Metrics() : null;
+            OutputFingerprint fingerprint = OutputFingerprint.of(config, Version.SERVER, jpeg2000.name());
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
                     config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers),
                     new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config),
-                    metrics == null ? RenderTimes.NONE : metrics);
+                    metrics == null ? RenderTimes.NONE : metrics, fingerprint);
             logOutputFormats(config);
             if (metrics != null) {
                 bindMetrics(metrics, images, tiles, renderer, codecs);
@@ -99,6 +101,10 @@ public final class IipContextListener implements ServletContextListener {
             }
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
                     codecs, System.currentTimeMillis()));
+            // Servers that share memcached share entries only when this matches (docs/operations.md
+            // "Several servers sharing memcached"): the line to compare across a fleet.
+            LOG.info("{} started; output fingerprint {} ({})", Version.SERVER, fingerprint.hex(),
+                    fingerprint.canonical());
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
         }

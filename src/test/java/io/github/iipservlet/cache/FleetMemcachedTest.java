@@ -2,14 +2,20 @@ package io.github.iipservlet.cache;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
 import io.github.iipservlet.testsupport.Memcached;
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
+import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet sharing one real memcached (docs/operations.md "Several servers sharing memcached"):
- * servers that see the same files under different folders share entries. Needs the memcached
- * binary: the {@code external} profile.
+ * servers that see the same files under different folders share entries, and servers whose
+ * settings give other bytes for the same view never receive each other's (their output
+ * fingerprints differ, docs/architecture.md 2.6). Needs the memcached binary: the {@code external}
+ * profile.
  */
 @Tag("external")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -92,6 +100,62 @@ class FleetMemcachedTest {
             assertEquals(hits + 1, memcached.stat("get_hits"), "memcached answered the second server");
             assertEquals(bRenders, renders(b), "the second server did not render");
             assertArrayEquals(fromA, fromB);
+            assertEquals(fingerprint(a), fingerprint(b));
         }
+    }
+
+    /**
+     * Asks server A, then B, for the same view, A's render reaching memcached first; B's reply must
+     * be what B renders with no cache at all (a third server with B's settings, no tile store, no
+     * memcached), and differ from A's.
+     */
+    private void neverServesTheOther(Path images, String query, String[] settingsA, String[] settingsB)
+            throws Exception {
+        String[] uncached = Arrays.copyOf(settingsB, settingsB.length + 4);
+        uncached[settingsB.length] = "MAX_IMAGE_CACHE_SIZE";
+        uncached[settingsB.length + 1] = "0";
+        uncached[settingsB.length + 2] = "MEMCACHED_SERVERS";
+        uncached[settingsB.length + 3] = "";
+        try (TestServer a = server(images, settingsA); TestServer b = server(images, settingsB);
+                TestServer alone = server(images, uncached)) {
+            long sets = memcached.stat("cmd_set");
+            byte[] fromA = ok(a.iipUrl() + query);
+            memcached.awaitSet(sets);
+            byte[] fromB = ok(b.iipUrl() + query);
+            byte[] rendered = ok(alone.iipUrl() + query);
+            assertArrayEquals(rendered, fromB, "B answered with its own render");
+            assertFalse(Arrays.equals(fromA, fromB), "the setting changes the bytes");
+            assertNotEquals(fingerprint(a), fingerprint(b), "/health tells the two apart");
+            assertEquals(fingerprint(b), fingerprint(alone), "the tile store's settings are not part of it");
+        }
+    }
+
+    /** The output fingerprint /health shows. */
+    private static String fingerprint(TestServer s) throws Exception {
+        String health = s.health();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"outputFingerprint\":\"([0-9a-f]{12})\"")
+                .matcher(health);
+        assertTrue(m.find(), health);
+        return m.group(1);
+    }
+
+    /** MAX_ICC=0 never embeds the image's profile; the default embeds a profile of a few KB. */
+    @Test
+    void serversWithDifferentMaxIccNeverServeEachOthersBytes() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("icc"));
+        TiffWriter.builder().size(600, 400).tile(256, 256).channels(3)
+                .iccProfile(ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData())
+                .pixels((x, y, c) -> (x * (c + 1) + y) % 256).write(images.resolve("profiled.tif"));
+        neverServesTheOther(images, "?FIF=profiled.tif&JTL=1,0", new String[] {"MAX_ICC", "0"}, new String[] {});
+    }
+
+    /** Nearest neighbour (INTERPOLATION=0) against bilinear (the default) for a resized region. */
+    @Test
+    void serversWithDifferentInterpolationNeverServeEachOthersBytes() throws Exception {
+        Path images = Files.createDirectories(tmp.resolve("interpolation"));
+        TiffWriter.builder().size(900, 700).tile(256, 256).channels(3)
+                .pixels((x, y, c) -> (x * 37 + y * 11 * (c + 1)) % 256).write(images.resolve("texture.tif"));
+        neverServesTheOther(images, "?FIF=texture.tif&WID=333&HEI=259&CVT=jpeg", new String[] {"INTERPOLATION", "0"},
+                new String[] {"INTERPOLATION", "1"});
     }
 }

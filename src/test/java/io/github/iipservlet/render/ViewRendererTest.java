@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.FileSource;
@@ -92,7 +93,7 @@ class ViewRendererTest {
     private static ViewRenderer renderer(long budgetBytes) {
         return new ViewRenderer(TileStore.NONE, new Encoders("t", TestCodecs.SHARED, 65536, ""),
                 new ViewRenderer.Settings(true, true, 75, 0), new MemoryBudget(budgetBytes), Workers.SERIAL, null,
-                RenderTimes.NONE);
+                RenderTimes.NONE, OutputFingerprint.of(ServerConfig.defaults(), "t", "none"));
     }
 
     /** iipsrv's View::getLayers (docs/protocols.md 3.9): MAX_LAYERS against LYR. */

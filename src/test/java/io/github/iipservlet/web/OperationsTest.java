@@ -31,6 +31,7 @@ class OperationsTest {
             assertTrue(before.contains("\"status\":\"ok\""), before);
             assertTrue(before.contains("\"memcached\":null"), before);
             assertTrue(before.matches("(?s).*\"jpeg2000Decoder\":\"(OpenJPEG|JJ2000).*"), before);
+            assertTrue(before.matches("(?s).*\"outputFingerprint\":\"[0-9a-f]{12}\".*"), before);
             assertTrue(TestServer.healthNumber(before, "uptimeSeconds") >= 0);
             long renders = TestServer.healthNumber(before, "renders");
             assertEquals(200, Http.get(s.iipUrl() + "?FIF=ops.tif&JTL=1,0").status());
