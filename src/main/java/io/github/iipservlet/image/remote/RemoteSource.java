@@ -377,6 +377,10 @@ public final class RemoteSource implements ImageSource {
         long now = System.currentTimeMillis();
         if (l == null || now - l.at >= Math.max(1, ttlMillis)) {
             List<Listed> entries = call(() -> store.list(folder));
+            if (entries.isEmpty() && !folder.isEmpty()) {
+                // A bucket has no folders of its own: a prefix nothing starts with is a missing folder.
+                throw new ImageException(ImageException.Kind.NOT_FOUND, "Folder not found");
+            }
             if (listings.size() >= 512) {
                 listings.clear();
             }
