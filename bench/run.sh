@@ -29,14 +29,8 @@ for tool in wrk lighttpd curl vips opj_compress java; do
 done
 
 # ---- images
-all_there=1
-for f in big.tif big_deflate.tif big.jp2 grey16.tif lab.tif dem_float.tif; do [[ -s $IMAGES/$f ]] || all_there=0; done
-if [[ $all_there == 0 ]]; then
-  echo "bench: making the images in $IMAGES"
-  rm -rf "$IMAGES.partial"; bash src/test/conformance/make-images.sh "$IMAGES.partial" >"$out/make-images.log"
-  rm -rf "$IMAGES"; mv "$IMAGES.partial" "$IMAGES"
-fi
-IMAGES=$(cd "$IMAGES" && pwd)
+source bench/images.sh
+bench_images
 
 # ---- build ours
 if [[ -z $OURS_URL && $OURS == java ]]; then
@@ -95,31 +89,8 @@ start_servers() {
   wait_up "$ours_url" "our server"
 }
 
-# ---- workloads
-declare -A desc=(
-  [hot]="hot tile FIF=big.tif&JTL=5,300, default caches"
-  [deflate]="random full-res tiles big_deflate.tif, caches off"
-  [jpeg]="random full-res tiles big.tif (JPEG), caches off"
-  [region]="random 1024x1024 RGN of big.tif at WID=512, caches off"
-  [iiiftile]="random full-res tiles of big.tif as IIIF x,y,256,256/256, requests, caches off"
-  [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off"
-  [jp2tile]="random full-res tiles of big.jp2 (untiled JPEG2000), caches off"
-  [jp2region]="random 1024x1024 IIIF regions of big.jp2 at 512, caches off")
-setup_workload() {
-  export BENCH_SEED=$SEED BENCH_QUERY= BENCH_IMAGE=big.tif
-  case $1 in
-    hot) cache=default; BENCH_MODE=fixed; BENCH_QUERY='FIF=big.tif&JTL=5,300'; probe=$BENCH_QUERY ;;
-    deflate) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big_deflate.tif; probe='FIF=big_deflate.tif&JTL=5,0' ;;
-    jpeg) cache=off; BENCH_MODE=tile; probe='FIF=big.tif&JTL=5,0' ;;
-    region) cache=off; BENCH_MODE=region; probe='FIF=big.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
-    iiiftile) cache=off; BENCH_MODE=iiiftile; probe='IIIF=big.tif/256,256,256,256/256,/0/default.jpg' ;;
-    iiifregion) cache=off; BENCH_MODE=iiifregion; probe='IIIF=big.tif/0,0,1024,1024/512,/0/default.jpg' ;;
-    jp2tile) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big.jp2; probe='FIF=big.jp2&JTL=5,0' ;;
-    jp2region) cache=off; BENCH_MODE=iiifregion; BENCH_IMAGE=big.jp2; probe='IIIF=big.jp2/0,0,1024,1024/512,/0/default.jpg' ;;
-    *) echo "bench: unknown workload $1" >&2; exit 1 ;;
-  esac
-  export BENCH_MODE BENCH_QUERY BENCH_IMAGE
-}
+# ---- workloads (desc, setup_workload: bench/workloads.sh)
+source bench/workloads.sh
 
 measure() { # URL NAME -> sets r_rps r_bad r_sock
   local probe_out

@@ -1,0 +1,28 @@
+# Sourced by bench/run.sh and bench/remote.sh: the workloads of bench/workload.lua.
+# desc[NAME] describes one; setup_workload NAME exports BENCH_MODE, BENCH_QUERY, BENCH_IMAGE and
+# BENCH_SEED (from $SEED) for workload.lua, and sets cache (default or off: the tile store run.sh
+# gives both servers) and probe (one query of the workload, asked with curl before measuring).
+declare -A desc=(
+  [hot]="hot tile FIF=big.tif&JTL=5,300, default caches"
+  [deflate]="random full-res tiles big_deflate.tif, caches off"
+  [jpeg]="random full-res tiles big.tif (JPEG), caches off"
+  [region]="random 1024x1024 RGN of big.tif at WID=512, caches off"
+  [iiiftile]="random full-res tiles of big.tif as IIIF x,y,256,256/256, requests, caches off"
+  [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off"
+  [jp2tile]="random full-res tiles of big.jp2 (untiled JPEG2000), caches off"
+  [jp2region]="random 1024x1024 IIIF regions of big.jp2 at 512, caches off")
+setup_workload() {
+  export BENCH_SEED=$SEED BENCH_QUERY= BENCH_IMAGE=big.tif
+  case $1 in
+    hot) cache=default; BENCH_MODE=fixed; BENCH_QUERY='FIF=big.tif&JTL=5,300'; probe=$BENCH_QUERY ;;
+    deflate) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big_deflate.tif; probe='FIF=big_deflate.tif&JTL=5,0' ;;
+    jpeg) cache=off; BENCH_MODE=tile; probe='FIF=big.tif&JTL=5,0' ;;
+    region) cache=off; BENCH_MODE=region; probe='FIF=big.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
+    iiiftile) cache=off; BENCH_MODE=iiiftile; probe='IIIF=big.tif/256,256,256,256/256,/0/default.jpg' ;;
+    iiifregion) cache=off; BENCH_MODE=iiifregion; probe='IIIF=big.tif/0,0,1024,1024/512,/0/default.jpg' ;;
+    jp2tile) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big.jp2; probe='FIF=big.jp2&JTL=5,0' ;;
+    jp2region) cache=off; BENCH_MODE=iiifregion; BENCH_IMAGE=big.jp2; probe='IIIF=big.jp2/0,0,1024,1024/512,/0/default.jpg' ;;
+    *) echo "bench: unknown workload $1" >&2; exit 1 ;;
+  esac
+  export BENCH_MODE BENCH_QUERY BENCH_IMAGE
+}
