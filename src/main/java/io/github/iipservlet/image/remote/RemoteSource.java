@@ -110,7 +110,8 @@ public final class RemoteSource implements ImageSource {
                     s.connections()), s);
         }
         URI.create(prefix); // refuses a malformed prefix at start-up
-        ExecutorService httpThreads = executor(2);
+        // The client runs parts of every exchange on these: as many as requests may go at once.
+        ExecutorService httpThreads = executor(s.connections() + 2);
         RemoteSource source = new RemoteSource(new HttpStore(prefix, timeout, s.httpHeader(), httpThreads), s);
         source.httpThreads = httpThreads;
         return source;
