@@ -16,8 +16,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Whole remote files kept on local disk (REMOTE_CACHE_DIR, REMOTE_CACHE_SIZE MB), least recently
- * used first out, for decoders that read files by name: OpenJPEG (docs/operations.md "Object
- * storage"). A copy is named by a hash of the object's name and version, so a replaced object
+ * used first out, for decoders that read files by name: OpenJPEG, which reads a whole untiled
+ * codestream for any region anyway (docs/decisions.md Decision 34). A copy is named by a hash of the object's name and version, so a replaced object
  * never meets its old copy. A copy being read is never removed; the cache may then stay above its
  * size until it is released. The folder is the webapp's own: emptied at start and at close.
  */
