@@ -151,7 +151,8 @@ public final class ImageStore implements AutoCloseable {
             LOG.info("cannot open {}: {}", name, e.getMessage());
             throw e;
         }
-        Entry fresh = new Entry(reader, object);
+        // The first 64 KB a remote find read have served the opening: not kept for every open image.
+        Entry fresh = new Entry(reader, object.withoutHead());
         fresh.acquire();
         fresh.lastUsed = clock.incrementAndGet();
         if (maxEntries == 0) {

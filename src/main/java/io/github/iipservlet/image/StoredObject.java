@@ -16,6 +16,11 @@ package io.github.iipservlet.image;
  */
 public record StoredObject(String name, long size, long lastModified, String version, Object locator, byte[] head) {
 
+    /** The same object without its first bytes: what is kept once its reader is open. */
+    public StoredObject withoutHead() {
+        return head == null ? this : new StoredObject(name, size, lastModified, version, locator, null);
+    }
+
     /** The cache identity: the same object on every server of a fleet gives the same string. */
     public String identity() {
         return name + "@" + version;

@@ -4,7 +4,10 @@ import io.github.iipservlet.image.ImageBytes;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.StoredObject;
 
-/** Positional reads of a remote object: one ranged GET each, unless prefetched. */
+/**
+ * Positional reads of a remote object: one ranged GET each, unless prefetched. Its first 64 KB,
+ * read when it was found, serve only the opening ({@code ImageBytesStream}): they are not kept.
+ */
 final class RemoteBytes implements ImageBytes {
     private final RemoteSource source;
     private final StoredObject object;
@@ -27,18 +30,12 @@ final class RemoteBytes implements ImageBytes {
         if (position < 0 || position + length > object.size()) {
             throw new ImageException(ImageException.Kind.CORRUPT, "Image file is truncated");
         }
-        byte[] head = object.head();
-        if (head != null && position + length <= head.length) {
-            System.arraycopy(head, (int) position, into, offset, length);
-            return;
-        }
         System.arraycopy(source.read(object, position, length), 0, into, offset, length);
     }
 
     @Override
     public byte[] read(long position, int length) throws ImageException {
-        if (length > 0 && position >= 0 && position + length <= object.size()
-                && (object.head() == null || position + length > object.head().length)) {
+        if (length > 0 && position >= 0 && position + length <= object.size()) {
             return source.read(object, position, length);
         }
         return ImageBytes.super.read(position, length);

@@ -266,7 +266,7 @@ public final class RemoteSource implements ImageSource {
 
     @Override
     public ImageBytes open(StoredObject object) {
-        return new RemoteBytes(this, object);
+        return new RemoteBytes(this, object.withoutHead());
     }
 
     /** Bytes of an object, one ranged GET, conditional on its version. */
