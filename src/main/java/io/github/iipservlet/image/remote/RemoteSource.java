@@ -9,15 +9,22 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.logging.log4j.LogManager;
@@ -72,9 +79,11 @@ public final class RemoteSource implements ImageSource {
     private final RangeCache prefetched = new RangeCache(PREFETCHED_BYTES);
     private final Map<String, Listing> listings = new ConcurrentHashMap<>();
     /** Identities of objects a read found replaced (412): checked again on their next use. */
-    private final java.util.Set<String> replaced = ConcurrentHashMap.newKeySet();
+    private final Set<String> replaced = ConcurrentHashMap.newKeySet();
     private volatile long downSince;
     private volatile boolean down;
+    /** Logs each outage and each recovery once, whichever threads see them. */
+    private final AtomicBoolean reportedDown = new AtomicBoolean();
     /** Requests made to the store, by kind: for /health and the tests' request counts. */
     private final AtomicLong gets = new AtomicLong();
     private final AtomicLong heads = new AtomicLong();
@@ -168,7 +177,9 @@ public final class RemoteSource implements ImageSource {
             T result = call.run();
             if (down) {
                 down = false;
-                LOG.warn("image store {} answers again", store.describe());
+                if (reportedDown.compareAndSet(true, false)) {
+                    LOG.warn("image store {} answers again", store.describe());
+                }
             }
             return result;
         } catch (IOException | RuntimeException e) {
@@ -182,8 +193,8 @@ public final class RemoteSource implements ImageSource {
     private void failed(Exception e) {
         failures.incrementAndGet();
         downSince = System.nanoTime();
-        if (!down) {
-            down = true;
+        down = true;
+        if (reportedDown.compareAndSet(false, true)) {
             LOG.warn("image store {} does not answer ({}): 503 for two seconds, then tried again",
                     store.describe(), e.toString());
         }
@@ -301,7 +312,7 @@ public final class RemoteSource implements ImageSource {
         if (ranges.size() <= 1 && positions.length <= 1) {
             return; // one range: the read itself is the one request
         }
-        List<java.util.concurrent.Future<?>> pending = new java.util.ArrayList<>(ranges.size());
+        List<Future<?>> pending = new ArrayList<>(ranges.size());
         for (long[] range : ranges) {
             Runnable fetch = () -> {
                 try {
@@ -310,7 +321,7 @@ public final class RemoteSource implements ImageSource {
                         if (positions[i] >= range[0] && positions[i] + lengths[i] <= range[1]) {
                             int at = (int) (positions[i] - range[0]);
                             prefetched.put(object.identity(), positions[i],
-                                    java.util.Arrays.copyOfRange(data, at, at + lengths[i]));
+                                    Arrays.copyOfRange(data, at, at + lengths[i]));
                         }
                     }
                 } catch (ImageException e) {
@@ -319,13 +330,13 @@ public final class RemoteSource implements ImageSource {
             };
             pending.add(io.submit(fetch));
         }
-        for (java.util.concurrent.Future<?> f : pending) {
+        for (Future<?> f : pending) {
             try {
                 f.get(timeoutMillis * 2, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 LOG.debug("prefetch of {} failed: {}", object.name(), e.toString());
             }
         }

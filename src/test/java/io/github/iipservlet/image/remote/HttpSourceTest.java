@@ -53,9 +53,11 @@ class HttpSourceTest {
 
     @AfterAll
     static void stop() throws Exception {
-        remote.close();
-        local.close();
-        origin.close();
+        for (AutoCloseable c : new AutoCloseable[] {remote, local, origin}) {
+            if (c != null) {
+                c.close();
+            }
+        }
     }
 
     @Test
@@ -173,6 +175,15 @@ class HttpSourceTest {
             assertFalse(refused.text().contains("127.0.0.1"), refused.text());
             assertEquals("Max-size:2000 1500\r\n", Http.get(with.iipUrl() + "?FIF=jpeg.tif&OBJ=Max-size").text());
             assertFalse(with.health().contains("s3cret"));
+        }
+    }
+
+    @Test
+    void theSuffixIsAppendedAsToFiles() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("FILESYSTEM_PREFIX", origin.uri() + "sub/",
+                "FILESYSTEM_SUFFIX", ".tif"))) {
+            assertEquals("Max-size:640 480\r\n", Http.get(s.iipUrl() + "?FIF=deep&OBJ=Max-size").text());
+            assertEquals(404, Http.get(s.iipUrl() + "?FIF=deep.tif&OBJ=Max-size").status());
         }
     }
 

@@ -31,6 +31,11 @@ final class RemoteSourceChecks {
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("deflate.tif"));
         Jp2Writer.builder().size(700, 500).channels(3).levels(5).tiling(192, 192).pixels(TestImages::rgb)
                 .write(dir.resolve("rgb.jp2"));
+        TiffWriter.writeStack(dir.resolve("stack.tif"),
+                TiffWriter.builder().size(600, 400).subIfds(true).compression(TiffWriter.Compression.DEFLATE)
+                        .photometric(TiffWriter.Photometric.RGB),
+                TiffWriter.builder().size(600, 400).subIfds(true).compression(TiffWriter.Compression.DEFLATE)
+                        .photometric(TiffWriter.Photometric.RGB).pixels((x, y, c) -> (x * 3 + y + c * 70) % 256));
         Files.createDirectories(dir.resolve("sub"));
         TiffWriter.builder().size(640, 480).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(dir.resolve("sub/deep.tif"));
@@ -56,6 +61,9 @@ final class RemoteSourceChecks {
             r.add("zoomify/" + id + "/ImageProperties.xml");
             r.add("zoomify/" + id + "/TileGroup0/0-0-0.jpg");
         }
+        r.add("fcgi-bin/iipsrv.fcgi?FIF=stack.tif&OBJ=Horizontal-views&OBJ=Max-size");
+        r.add("fcgi-bin/iipsrv.fcgi?FIF=stack.tif&SDS=1,90&JTL=1,0");
+        r.add("fcgi-bin/iipsrv.fcgi?FIF=stack.tif&SDS=1,90&RGN=0.2,0.2,0.5,0.5&WID=200&CVT=png");
         r.add("fcgi-bin/iipsrv.fcgi?FIF=missing.tif&OBJ=Max-size");
         r.add("iiif/missing.tif/info.json");
         return r;
