@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * A real S3 server for tests and the benchmark: s3proxy ({@code org.gaul:s3proxy}, the
- * {@code jar-with-dependencies} the {@code external} profile copies into {@code target/s3proxy/}
- * and names in the system property {@value #JAR_PROPERTY}), run as its own process on a loopback
+ * {@code jar-with-dependencies} the {@code external} and {@code containers} profiles copy into
+ * {@code target/s3proxy/} and name in the system property {@value #JAR_PROPERTY}), run as its own process on a loopback
  * port with jclouds' filesystem store: each folder of {@link #basedir()} is a bucket, each file
  * below it an object (sub-folders make keys with slashes). Signed requests only (SigV2 or SigV4,
  * with the fixed {@link #IDENTITY} and {@link #CREDENTIAL}); path-style addressing; any region.
@@ -118,8 +118,9 @@ public final class S3ProxyServer implements AutoCloseable {
     public static Path jar() {
         String value = System.getProperty(JAR_PROPERTY);
         if (value == null || value.isBlank()) {
-            throw new IllegalStateException("system property " + JAR_PROPERTY + " is not set: run with -Pexternal, "
-                    + "which copies org.gaul:s3proxy:jar-with-dependencies into target/s3proxy/ and sets it, or give "
+            throw new IllegalStateException("system property " + JAR_PROPERTY + " is not set: run with -Pexternal "
+                    + "(or -Pcontainers), which copies org.gaul:s3proxy:jar-with-dependencies into target/s3proxy/ and "
+                    + "sets it, or give "
                     + "-D" + JAR_PROPERTY + "=PATH (in ~/.m2: org/gaul/s3proxy/VERSION/"
                     + "s3proxy-VERSION-jar-with-dependencies.jar)");
         }
