@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandleProxies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
+import java.lang.runtime.ObjectMethods;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,15 @@ import org.apache.logging.log4j.Logger;
  * lives as long as jffi's classes, and the Cleaner's thread holds the action, an object of a jffi
  * class, so jffi's classes, and the class loader with them, would live for ever. Only done when
  * jffi came with this WAR: in a container's shared folder it belongs to every webapp.
+ * <li>At stop, makes JDK 17 forget this webapp's records. The JDK links every record's equals,
+ * hashCode and toString with java.lang.runtime.ObjectMethods, which adapts a few method handles
+ * of its own (static, so JVM-wide) to each record's types, and MethodHandle.asType keeps the last
+ * adaptation of a handle in a strong cache (JDK-8078641, fixed in JDK 18, where such a cache holds
+ * another loader's types only softly). So the last record of this webapp to be compared, hashed or
+ * printed kept its class, and the class loader, until another record of the JVM came along (seen
+ * in heap dumps of Tomcat after an undeploy: RangeCache.Key of an S3 source, through
+ * ObjectMethods.OBJECT_EQ). Linking the three methods once more for JDK types replaces those
+ * adaptations.
  * </ul>
  */
 public class ClassLoaderLeakGuard implements ServletContextListener {
@@ -78,6 +88,29 @@ public class ClassLoaderLeakGuard implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         releaseJffiCleaner();
+        forgetRecordTypes();
+    }
+
+    /**
+     * Links equals, hashCode and toString as for a record String with one String component: each
+     * handle ObjectMethods adapts (OBJECT_EQ to the record's type, Objects.equals, hashCode and
+     * toString to its components' types) is adapted to JDK types instead, the strong cache's new
+     * entry. The methods made are dropped.
+     */
+    static void forgetRecordTypes() {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        MethodHandle component = MethodHandles.identity(String.class);
+        try {
+            ObjectMethods.bootstrap(lookup, "equals", MethodType.methodType(boolean.class, String.class, Object.class),
+                    String.class, "s", component);
+            ObjectMethods.bootstrap(lookup, "hashCode", MethodType.methodType(int.class, String.class), String.class,
+                    "s", component);
+            ObjectMethods.bootstrap(lookup, "toString", MethodType.methodType(String.class, String.class),
+                    String.class, "s", component);
+        } catch (Throwable e) {
+            LOG.warn("could not make the JDK forget the webapp's records (its classes may stay loaded after undeploy):"
+                    + " {}", e.toString());
+        }
     }
 
     private static void releaseJffiCleaner() {
