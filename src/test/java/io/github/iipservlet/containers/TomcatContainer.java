@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.iipservlet.testsupport.Http;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,15 +19,29 @@ import java.util.Map;
  * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
  * removing that file. The distribution's conf/server.xml gets config/tomcat/server.xml merged in
  * (relaxedQueryChars, ErrorReportValve); JVM options come from config/tomcat/setenv.sh, logging
- * from config/log4j2.xml.
+ * from config/log4j2.xml. Tests may add context parameters to the context file (FILESYSTEM_PREFIX
+ * among them replacing the images folder) and variables to the Tomcat process's environment.
  */
 final class TomcatContainer extends ProcessContainer {
     private final String name;
     private final Path home;
     private final Path base;
+    private final Map<String, String> parameters;
+    private final Map<String, String> environment;
 
     TomcatContainer(String homeProperty, Path images) {
+        this(homeProperty, images, Map.of(), Map.of());
+    }
+
+    /**
+     * @param parameters  context parameters written into the context file besides the example's
+     *                    (FILESYSTEM_PREFIX replaces the example's value: the images folder by default)
+     * @param environment variables added to the environment of the Tomcat process
+     */
+    TomcatContainer(String homeProperty, Path images, Map<String, String> parameters, Map<String, String> environment) {
         super(images);
+        this.parameters = Map.copyOf(parameters);
+        this.environment = Map.copyOf(environment);
         this.home = Setup.path(homeProperty);
         this.name = "Tomcat " + home.getFileName().toString().replace("apache-tomcat-", "");
         this.base = Setup.containersDir().resolve(home.getFileName().toString().replace("apache-", "") + "-base");
@@ -64,19 +80,25 @@ final class TomcatContainer extends ProcessContainer {
                 "/etc/iip-servlet/log4j2.xml", base.resolve("log4j2.xml").toString(),
                 "-Xmx1g", "-Xmx384m")));
         // METRICS=1 as an environment variable, one of the ways docs/operations.md "Configuration" names.
-        Map<String, String> env = Map.of(
+        Map<String, String> env = new HashMap<>(environment);
+        env.putAll(Map.of(
                 "CATALINA_HOME", home.toString(),
                 "CATALINA_BASE", base.toString(),
                 "JAVA_HOME", System.getProperty("java.home"),
-                "METRICS", ServedProtocols.METRICS.get("METRICS"));
+                "METRICS", ServedProtocols.METRICS.get("METRICS")));
         // sh: the zip does not keep the scripts' executable bits.
         process = ContainerProcess.start(name, List.of("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run"),
                 base, env, base.resolve("logs/console.log"));
         process.awaitLog("Server startup in", Duration.ofSeconds(60));
     }
 
+    /** CATALINA_BASE: the configuration, logs and work files of this Tomcat. */
+    Path base() {
+        return base;
+    }
+
     /** The rolling file of config/log4j2.xml, as setenv.sh points the JVM at it. */
-    private Path logFile() {
+    Path logFile() {
         return base.resolve("iip-logs/iip-servlet.log");
     }
 
@@ -120,7 +142,29 @@ final class TomcatContainer extends ProcessContainer {
 
     @Override
     public void deploy() throws Exception {
-        deployContextFile("tomcat/context.xml", contextFile());
+        if (parameters.isEmpty()) {
+            deployContextFile("tomcat/context.xml", contextFile());
+            return;
+        }
+        // The example filled in as deployContextFile fills it, with the test's parameters:
+        // FILESYSTEM_PREFIX in place of the example's value, the others added the example's way.
+        StringBuilder more = new StringBuilder();
+        for (Map.Entry<String, String> p : new java.util.TreeMap<>(parameters).entrySet()) {
+            if (!p.getKey().equals("FILESYSTEM_PREFIX")) {
+                more.append("  <Parameter name=\"").append(p.getKey()).append("\" value=\"")
+                        .append(xmlAttribute(p.getValue())).append("\" override=\"false\"/>\n");
+            }
+        }
+        String prefix = parameters.getOrDefault("FILESYSTEM_PREFIX", images + "/");
+        String context = Setup.filledExample("tomcat/context.xml", Map.of(
+                "/opt/iip-servlet/iip-servlet.war", Setup.war().toString(),
+                "\"/srv/images/\"", "\"" + xmlAttribute(prefix) + "\"",
+                "</Context>", more + "</Context>"));
+        Setup.writeAtomically(contextFile(), context.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String xmlAttribute(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace("\"", "&quot;");
     }
 
     @Override
