@@ -7,6 +7,7 @@
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
 #   WORKLOADS="hot deflate jpeg region iiiftile iiifregion jp2tile jp2region"   which to run
+#             (also webptile, webppass, aviftile: bench/workloads.sh)
 #   IMAGES=target/conformance-images      made with make-images.sh unless all six files are there
 #   REF_PORT=9201 OURS_PORT=9202
 #   OURS_URL=http://HOST:PORT/fcgi-bin/iipsrv.fcgi   benchmark that running server as "ours"
@@ -112,11 +113,15 @@ for workload in $WORKLOADS; do
   setup_workload "$workload"
   echo "bench: $workload: ${desc[$workload]}"
   start_servers "$cache"
-  measure "$ref_url" iipsrv; ref_rps=$r_rps; ref_err="$r_bad/$r_sock"; ref_n=$((r_bad + r_sock))
+  if [[ $ref_serves == 1 ]]; then
+    measure "$ref_url" iipsrv; ref_rps=$r_rps; ref_err="$r_bad/$r_sock"; ref_n=$((r_bad + r_sock))
+  else
+    echo "  iipsrv: not measured (iipsrv 1.1 cannot answer this workload)"; ref_rps=n/a; ref_err=-; ref_n=0
+  fi
   measure "$ours_url" ours; ours_rps=$r_rps; ours_err="$r_bad/$r_sock"; ours_n=$((r_bad + r_sock))
   last_hwm_kb=0; stop_ours; stop_ref
   rss=$([[ $last_hwm_kb -gt 0 ]] && echo "$((last_hwm_kb / 1024)) MiB" || echo "n/a")
-  ratio=$(awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+  ratio=$(awk -v a="$ours_rps" -v b="$ref_rps" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
   flag=""; if (( ref_n + ours_n > 0 )); then flag="  <<< ERRORS"; errors=1; fi
   rows+=("$(printf '%-8s %12s %12s %8s %14s %14s %12s%s' "$workload" "$ref_rps" "$ours_rps" "$ratio" "$ref_err" "$ours_err" "$rss" "$flag")")
 done

@@ -2,12 +2,14 @@
 --   BENCH_MODE  fixed  | tile | region | iiiftile | iiifregion
 --   BENCH_QUERY (fixed) the query string sent every time
 --   BENCH_IMAGE (tile, region) the image, e.g. big.tif
+--   BENCH_TILE  (tile) the tile command, JTL by default (WTL: WebP tiles, ATL: AVIF tiles)
 --   BENCH_SEED  seed of the generator; each wrk thread n draws from seed+n, so every server
 --               gets the same sequence of requests (a faster one just gets further into it)
 -- Prints one line "RESULT requests=.. seconds=.. rps=.. bad_status=.. connect=.. read=.. write=.. timeout=..".
 local mode = os.getenv("BENCH_MODE") or "fixed"
 local query = os.getenv("BENCH_QUERY") or ""
 local image = os.getenv("BENCH_IMAGE") or "big.tif"
+local tile_cmd = os.getenv("BENCH_TILE") or "JTL"
 local seed0 = tonumber(os.getenv("BENCH_SEED") or "42")
 
 local threads_made = 0
@@ -34,7 +36,7 @@ function request()
   local q
   if mode == "tile" then
     -- 8192x6144 with 256x256 tiles: 32x24 = 768 tiles at full resolution (resolution 5)
-    q = "FIF=" .. image .. "&JTL=5," .. rand(768)
+    q = "FIF=" .. image .. "&" .. tile_cmd .. "=5," .. rand(768)
   elseif mode == "region" then
     -- a 1024x1024 region at a 256-pixel grid position inside 8192x6144, scaled to 512 wide
     local x = rand(32 - 4 + 1) * 256 / 8192
