@@ -14,8 +14,9 @@ import javax.imageio.ImageReader;
 /**
  * Everything native the codecs of one webapp hold, in one object the context creates at start
  * and closes at undeploy: libjpeg-turbo handles, libdeflate decompressors, zlib inflaters, native
- * image buffers, the JDK's JPEG readers, and the tile-sized scratch arrays of the TIFF reader. Each kind is pooled so
- * requests reuse them, within bounds (at most {@link #MAX_IDLE} idle of a kind and
+ * image buffers (also the input and output of libzstd and libwebp, which keep no state of their
+ * own), the JDK's JPEG readers, and the tile-sized scratch arrays of the TIFF reader. Each kind
+ * is pooled so requests reuse them, within bounds (at most {@link #MAX_IDLE} idle of a kind and
  * {@link #MAX_IDLE_BYTES} of idle memory per kind; buffers over 8 MB are never kept); what stays
  * idle for {@link #IDLE_SECONDS} is destroyed by a timer, so memory goes back after a burst; and
  * {@link #close} destroys all of it (handles given back after that are destroyed on return), so a
@@ -50,6 +51,8 @@ public final class NativeCodecs implements AutoCloseable {
     private final List<ResourcePool<?>> pools;
     private final TurboJpeg turboJpeg;
     private final Inflate inflate;
+    private final Zstd zstd;
+    private final WebpDecoder webp;
     private final ScheduledExecutorService trimmer;
 
     public NativeCodecs() {
@@ -157,6 +160,8 @@ public final class NativeCodecs implements AutoCloseable {
                 jdkJpegReaders);
         turboJpeg = new TurboJpeg(jpegDecoders, jpegEncoders);
         inflate = new Inflate(deflateDecompressors, inflaters);
+        zstd = new Zstd(imageBuffers);
+        webp = new WebpDecoder(imageBuffers);
         trimmer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iip-native-trim");
             t.setDaemon(true);
@@ -218,6 +223,16 @@ public final class NativeCodecs implements AutoCloseable {
 
     public Inflate inflate() {
         return inflate;
+    }
+
+    /** libzstd's decoder, or null when libzstd is not installed. */
+    public Zstd zstd() {
+        return Zstd.available() ? zstd : null;
+    }
+
+    /** libwebp's decoder, or null when the system libwebp is not installed. */
+    public WebpDecoder webp() {
+        return WebpDecoder.available() ? webp : null;
     }
 
     /** A native image of undefined content; close it to give its memory back. */

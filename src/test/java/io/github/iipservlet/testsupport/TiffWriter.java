@@ -52,7 +52,11 @@ public final class TiffWriter {
     }
 
     public enum Compression {
-        NONE(1), LZW(5), JPEG(7), DEFLATE(8);
+        NONE(1), LZW(5), JPEG(7), DEFLATE(8),
+        /** Through the system libzstd ({@link NativeEncoders}). */
+        ZSTD(50000),
+        /** Through the system libwebp ({@link NativeEncoders}): lossy at {@link Builder#webpQuality}, or lossless. */
+        WEBP(50001);
 
         final int code;
 
@@ -140,6 +144,7 @@ public final class TiffWriter {
         private Double stonits;
         private byte[] icc;
         private int jpegQuality = 90;
+        private int webpQuality = 80;
         private int[] colorMap;
         private PixelFunction pixels = TestImages::rgb;
 
@@ -242,6 +247,12 @@ public final class TiffWriter {
 
         public Builder iccProfile(byte[] profile) {
             icc = profile.clone();
+            return this;
+        }
+
+        /** WebP tiles' quality, 0-100, or negative for lossless. */
+        public Builder webpQuality(int q) {
+            webpQuality = q;
             return this;
         }
 
@@ -700,6 +711,10 @@ public final class TiffWriter {
                 }
                 case LZW:
                     return lzw(raw);
+                case ZSTD:
+                    return NativeEncoders.zstd(raw, 3);
+                case WEBP:
+                    return NativeEncoders.webp(raw, b.tileWidth, b.tileHeight, spp, b.webpQuality);
                 default:
                     throw new IllegalStateException();
             }

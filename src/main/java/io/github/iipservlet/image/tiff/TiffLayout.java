@@ -31,6 +31,9 @@ final class TiffLayout {
     private static final int IMAGE_LENGTH = 257;
     private static final int BITS_PER_SAMPLE = 258;
     private static final int COMPRESSION = 259;
+    /** libtiff's numbers for Zstandard and WebP (vips and GDAL write them). */
+    static final int COMPRESSION_ZSTD = 50000;
+    static final int COMPRESSION_WEBP = 50001;
     private static final int PHOTOMETRIC = 262;
     private static final int DOCUMENT_NAME = 269;
     private static final int IMAGE_DESCRIPTION = 270;
@@ -351,7 +354,16 @@ final class TiffLayout {
             l.outChannels = 3;
         }
         switch (l.compression) {
-            case 1, 5, 7, 8, 32946 -> { }
+            case 1, 5, 7, 8, 32946, COMPRESSION_ZSTD -> { }
+            case COMPRESSION_WEBP -> {
+                // As libtiff's WebP codec: 8-bit RGB or RGBA, whole tiles as WebP files.
+                if (l.bits != 8 || l.sampleType != SampleType.UNSIGNED_INT || l.samplesInTile < 3
+                        || l.samplesInTile > 4 || l.palette != null || planar != 1) {
+                    throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported WebP-compressed TIFF "
+                            + "layout");
+                }
+                l.passThroughAllowed = true;
+            }
             default -> throw new ImageException(ImageException.Kind.UNSUPPORTED,
                     "Unsupported TIFF compression: " + l.compression);
         }

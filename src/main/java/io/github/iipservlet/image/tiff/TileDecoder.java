@@ -1,6 +1,8 @@
 package io.github.iipservlet.image.tiff;
 
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.codec.WebpDecoder;
+import io.github.iipservlet.codec.Zstd;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.image.PixelBlock;
@@ -11,8 +13,9 @@ import java.util.zip.DataFormatException;
 
 /**
  * Stored tiles that are not JPEG to samples (docs/protocols.md 9.2): decompression (none, LZW,
- * deflate), the horizontal and floating-point predictors, 1- to 32-bit samples unpacked,
- * MinIsWhite inverted, palettes expanded, edge tiles cropped to the image.
+ * deflate, Zstd through codec/Zstd, WebP through codec/WebpDecoder), the horizontal and
+ * floating-point predictors, 1- to 32-bit samples unpacked, MinIsWhite inverted, palettes
+ * expanded, edge tiles cropped to the image.
  */
 final class TileDecoder {
     private final NativeCodecs codecs;
@@ -37,6 +40,8 @@ final class TileDecoder {
         byte[] data;
         if (raw.length == 0) {
             data = new byte[(int) size];
+        } else if (l.compression == TiffLayout.COMPRESSION_WEBP) {
+            data = webp(raw, tw, th, spp, (int) size);
         } else {
             data = decompress(l.compression, raw, (int) size);
         }
@@ -72,9 +77,39 @@ final class TileDecoder {
                 }
                 return out;
             }
+            case TiffLayout.COMPRESSION_ZSTD: {
+                Zstd zstd = codecs.zstd();
+                if (zstd == null) {
+                    throw new ImageException(ImageException.Kind.UNSUPPORTED,
+                            "Unsupported TIFF compression: Zstd (libzstd is not installed)");
+                }
+                byte[] out = new byte[size];
+                try {
+                    zstd.decompress(raw, out);
+                } catch (IllegalArgumentException e) {
+                    throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad Zstd data", e);
+                }
+                return out;
+            }
             default:
                 throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported TIFF compression");
         }
+    }
+
+    /** A WebP tile (a whole WebP file of the full tile size, as libtiff writes) as RGB or RGBA bytes. */
+    private byte[] webp(byte[] raw, int tw, int th, int spp, int size) throws ImageException {
+        WebpDecoder webp = codecs.webp();
+        if (webp == null) {
+            throw new ImageException(ImageException.Kind.UNSUPPORTED,
+                    "Unsupported TIFF compression: WebP (libwebp is not installed)");
+        }
+        byte[] out = new byte[size];
+        try {
+            webp.decode(raw, tw, th, spp, out);
+        } catch (IllegalArgumentException e) {
+            throw new ImageException(ImageException.Kind.CORRUPT, "TIFF error: bad WebP tile", e);
+        }
+        return out;
     }
 
     /** Turns decompressed bytes of a full stored tile into a cropped pixel block. */
