@@ -95,7 +95,7 @@ public final class WebpEncoder implements ImageEncoder {
      * after the header) gains a VP8X chunk; an extended one (the writer makes these for lossy
      * alpha) gets its ICC flag set. Returns the file unchanged if it is not a WebP RIFF.
      */
-    static byte[] withIccProfile(byte[] webp, byte[] icc, int width, int height, boolean alpha) {
+    public static byte[] withIccProfile(byte[] webp, byte[] icc, int width, int height, boolean alpha) {
         if (webp.length < 20 || !ascii(webp, 0, "RIFF") || !ascii(webp, 8, "WEBP")) {
             return webp;
         }

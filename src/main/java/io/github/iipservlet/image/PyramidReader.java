@@ -32,6 +32,15 @@ public interface PyramidReader extends AutoCloseable {
     }
 
     /**
+     * The tile as a complete WebP file without decoding it, when the file stores it as WebP and the
+     * stored bytes show exactly the tile (not an edge tile padded by the writer); otherwise null.
+     * Used for codec pass-through of WebP output (docs/protocols.md 9.2).
+     */
+    default byte[] readWebpTile(int level, int tile) throws ImageException {
+        return null;
+    }
+
+    /**
      * Decodes a rectangle of one level (coordinates in that level's pixels, clipped by the caller
      * to the level) by assembling the tiles it touches.
      */

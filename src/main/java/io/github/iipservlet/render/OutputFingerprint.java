@@ -20,9 +20,9 @@ import java.util.TreeMap;
  * and the view does not hold it already. The quality, the output size (MAX_CVT, ALLOW_UPSCALING),
  * the format and the processing are view fields; a watermark turns the tile store off. What is left:
  * <ul>
- *   <li>JPEG_QUALITY and CODEC_PASSTHROUGH: a stored JPEG tile is sent as it is only at the
- *       default quality, so a view of quality 75 is passed through on one server and re-encoded on
- *       another whose default is 90;</li>
+ *   <li>JPEG_QUALITY, WEBP_QUALITY and CODEC_PASSTHROUGH: a stored JPEG or WebP tile is sent as
+ *       it is only at the default quality, so a view of quality 75 is passed through on one server
+ *       and re-encoded on another whose default is 90;</li>
  *   <li>INTERPOLATION: nearest neighbour or bilinear resizing;</li>
  *   <li>MAX_ICC (EMBED_ICC is read into it) and COPYRIGHT: the profile and rights text written into
  *       the file;</li>
@@ -70,6 +70,7 @@ public final class OutputFingerprint {
         parts.put("software", software);
         parts.put("jpeg2000", jpeg2000Decoder);
         parts.put("JPEG_QUALITY", Integer.toString(config.jpegQuality));
+        parts.put("WEBP_QUALITY", Integer.toString(config.webpQuality));
         parts.put("CODEC_PASSTHROUGH", config.codecPassthrough ? "1" : "0");
         parts.put("INTERPOLATION", config.interpolation != 0 ? "1" : "0");
         parts.put("MAX_ICC", Integer.toString(config.maxIcc));

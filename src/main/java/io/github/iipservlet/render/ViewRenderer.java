@@ -6,6 +6,7 @@ import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.ImageEncoder;
 import io.github.iipservlet.encode.JpegEncoder;
 import io.github.iipservlet.encode.OutputFormat;
+import io.github.iipservlet.encode.WebpEncoder;
 import io.github.iipservlet.image.ColourSpace;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
@@ -24,7 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns a {@link View} into encoded bytes: the kept render first ({@link ViewCache}), then codec
- * pass-through of a stored JPEG tile, then decode, pipeline and encode, within the memory budget
+ * pass-through of a stored JPEG or WebP tile, then decode, pipeline and encode, within the memory budget
  * ({@link MemoryBudget}). One instance per context, shared by all protocols and threads. Large
  * regions are read and processed in bands of tile rows on the {@link Workers}.
  */
@@ -33,7 +34,12 @@ public final class ViewRenderer {
      * What the renders of a context are asked to do. A field that changes the bytes of a view
      * belongs in {@link OutputFingerprint} too.
      */
-    public record Settings(boolean passThrough, boolean bilinear, int defaultJpegQuality, int maxLayers) {
+    public record Settings(boolean passThrough, boolean bilinear, int defaultJpegQuality, int maxLayers,
+            int defaultWebpQuality) {
+        /** With WEBP_QUALITY at iipsrv's default, 50. */
+        public Settings(boolean passThrough, boolean bilinear, int defaultJpegQuality, int maxLayers) {
+            this(passThrough, bilinear, defaultJpegQuality, maxLayers, 50);
+        }
     }
 
     private final ViewCache cache;
@@ -168,22 +174,34 @@ public final class ViewRenderer {
     }
 
     /**
-     * A stored JPEG tile sent as it is (CODEC_PASSTHROUGH) when nothing would change its pixels and
-     * it is asked for at the default quality; else null.
+     * A stored JPEG or WebP tile sent as it is (CODEC_PASSTHROUGH) when the output is of the same
+     * format, nothing would change its pixels and it is asked for at the format's default quality
+     * (JPEG_QUALITY, WEBP_QUALITY); else null. The ICC profile is inserted as iipsrv does.
      */
     private byte[] passedThrough(View view, OpenImage image) throws ImageException {
         ImageInfo info = image.info();
-        if (view.format() != OutputFormat.JPEG || needsRawPixels(info, view.processing()) || watermark != null
-                || !settings.passThrough() || view.quality() != settings.defaultJpegQuality()) {
+        boolean jpegOut = view.format() == OutputFormat.JPEG;
+        boolean webpOut = view.format() == OutputFormat.WEBP;
+        if (!jpegOut && !webpOut || needsRawPixels(info, view.processing()) || watermark != null
+                || !settings.passThrough()
+                || view.quality() != (jpegOut ? settings.defaultJpegQuality() : settings.defaultWebpQuality())) {
             return null;
         }
-        byte[] stored = reader(view, image).readJpegTile(view.level(), view.tile());
+        PyramidReader reader = reader(view, image);
+        byte[] stored = jpegOut ? reader.readJpegTile(view.level(), view.tile())
+                : reader.readWebpTile(view.level(), view.tile());
         if (stored == null) {
             return null;
         }
-        // iipsrv injects the ICC profile into passed-through tiles too.
         byte[] icc = encoders.iccProfile(info, view.processing());
-        return icc == null ? stored : JpegEncoder.withIccProfile(stored, icc, info.channels);
+        if (icc == null) {
+            return stored;
+        }
+        if (jpegOut) {
+            return JpegEncoder.withIccProfile(stored, icc, info.channels);
+        }
+        Level level = info.levels.get(view.level());
+        return WebpEncoder.withIccProfile(stored, icc, level.tileWidth(), level.tileHeight(), info.channels == 4);
     }
 
     /** A tile decoded and encoded (after {@link #passedThrough} found no stored JPEG tile to send). */

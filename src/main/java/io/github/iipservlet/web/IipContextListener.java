@@ -89,7 +89,8 @@ public final class IipContextListener implements ServletContextListener {
             metrics = config.metricsOn() ? new Metrics() : null;
             OutputFingerprint fingerprint = OutputFingerprint.of(config, Version.SERVER, jpeg2000.name());
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
-                    config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers),
+                    config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers,
+                    config.webpQuality),
                     new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config),
                     metrics == null ? RenderTimes.NONE : metrics, fingerprint);
             logOutputFormats(config);

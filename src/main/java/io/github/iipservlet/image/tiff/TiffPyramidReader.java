@@ -162,9 +162,24 @@ public final class TiffPyramidReader implements PyramidReader {
 
     @Override
     public byte[] readJpegTile(int level, int tile) throws ImageException {
+        byte[] raw = storedWholeTile(level, tile, 7);
+        return raw == null ? null : JpegTiles.stream(level(level), raw);
+    }
+
+    /** A stored WebP tile is a whole WebP file (libtiff writes one per tile): sent as it is. */
+    @Override
+    public byte[] readWebpTile(int level, int tile) throws ImageException {
+        return storedWholeTile(level, tile, TiffLayout.COMPRESSION_WEBP);
+    }
+
+    /**
+     * The stored bytes of a tile of this compression that may be passed through: not empty, and
+     * not in a last column or row that the writer padded beyond the image; else null.
+     */
+    private byte[] storedWholeTile(int level, int tile, int compression) throws ImageException {
         TiffLevel l = level(level);
         checkTile(l, tile);
-        if (l.compression != 7 || !l.passThroughAllowed) {
+        if (l.compression != compression || !l.passThroughAllowed) {
             return null;
         }
         Level lv = l.level;
@@ -175,10 +190,7 @@ public final class TiffPyramidReader implements PyramidReader {
             return null;
         }
         byte[] raw = readRaw(l, tile);
-        if (raw.length == 0) {
-            return null;
-        }
-        return JpegTiles.stream(l, raw);
+        return raw.length == 0 ? null : raw;
     }
 
     @Override
