@@ -20,6 +20,7 @@ public final class Encoders {
     private final PngEncoder png;
     private final WebpEncoder webp = new WebpEncoder();
     private final TiffEncoder tiff;
+    private final AvifEncoder avif;
     private final int maxIcc;
     private final String copyright;
 
@@ -30,6 +31,12 @@ public final class Encoders {
      * @param copyright COPYRIGHT: rights text for images without their own
      */
     public Encoders(String software, NativeCodecs codecs, int maxIcc, String copyright) {
+        this(software, codecs, maxIcc, copyright, 0);
+    }
+
+    /** @param avifCodec AVIF_CODEC (0 auto, 1 aom, 2 rav1e, 3 SVT-AV1) */
+    public Encoders(String software, NativeCodecs codecs, int maxIcc, String copyright, int avifCodec) {
+        this.avif = new AvifEncoder(avifCodec);
         this.jpeg = new JpegEncoder(software, codecs);
         this.png = new PngEncoder(software);
         this.tiff = new TiffEncoder(software, codecs);
@@ -47,6 +54,7 @@ public final class Encoders {
             case PNG -> png;
             case WEBP -> webp;
             case TIFF -> tiff;
+            case AVIF -> avif;
         };
     }
 
@@ -80,13 +88,14 @@ public final class Encoders {
 
     /**
      * The encoder setting of a format from the configuration: JPEG_QUALITY, PNG_QUALITY,
-     * WEBP_QUALITY, or TIFF_COMPRESSION with TIFF_QUALITY ({@link TiffEncoder#setting}).
+     * WEBP_QUALITY, AVIF_QUALITY, or TIFF_COMPRESSION with TIFF_QUALITY ({@link TiffEncoder#setting}).
      */
     public static int defaultQuality(OutputFormat format, ServerConfig config) {
         return switch (format) {
             case JPEG -> config.jpegQuality;
             case PNG -> config.pngQuality;
             case WEBP -> config.webpQuality;
+            case AVIF -> config.avifQuality;
             case TIFF -> TiffEncoder.setting(config.tiffCompression, config.tiffQuality);
         };
     }
@@ -94,7 +103,7 @@ public final class Encoders {
     /**
      * The encoder setting for a request: QLT's value (null when not given) clamped by the encoder
      * as iipsrv does (docs/protocols.md 3.7: JPEG 1-100, PNG 0-9, WebP below 1 is lossless and at most 100,
-     * TIFF by its compression), else the configured default.
+     * AVIF -1 (lossless) to 100, TIFF by its compression), else the configured default.
      *
      * @param tiffCompression TIFF_COMPRESSION, or the compression QLT named
      */
@@ -108,6 +117,7 @@ public final class Encoders {
             case JPEG -> Math.max(1, Math.min(100, q));
             case PNG -> Math.max(0, Math.min(9, q));
             case WEBP -> q < 1 ? -1 : Math.min(100, q);
+            case AVIF -> Math.max(-1, Math.min(100, q));
             case TIFF -> TiffEncoder.setting(tiffCompression, q);
         };
     }

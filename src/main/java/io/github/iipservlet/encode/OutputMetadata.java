@@ -14,14 +14,22 @@ import java.util.Map;
  * @param resolutionUnit 0 none, 1 inch, 2 centimetre (iipsrv's numbering)
  * @param iccProfile     the profile to embed, or null
  * @param text           text fields by iipsrv name; never null
+ * @param xmp            the image's XMP packet (UTF-8 XML) to embed, or null
+ * @param exif           the image's Exif block (a TIFF header and IFD, without the {@code Exif\0\0}
+ *                       prefix of JPEG's APP1) to embed, or null
  */
 public record OutputMetadata(double dpiX, double dpiY, int resolutionUnit, byte[] iccProfile,
-        Map<String, String> text) {
+        Map<String, String> text, byte[] xmp, byte[] exif) {
 
     public static final OutputMetadata NONE = new OutputMetadata(0, 0, 0, null, Map.of());
 
     public OutputMetadata {
         text = text == null ? Map.of() : text;
+    }
+
+    /** Without XMP and Exif. */
+    public OutputMetadata(double dpiX, double dpiY, int resolutionUnit, byte[] iccProfile, Map<String, String> text) {
+        this(dpiX, dpiY, resolutionUnit, iccProfile, text, null, null);
     }
 
     /** Only a resolution: what the older five-argument encode call carries. */

@@ -24,6 +24,8 @@ import java.util.TreeMap;
  *       it is only at the default quality, so a view of quality 75 is passed through on one server
  *       and re-encoded on another whose default is 90;</li>
  *   <li>INTERPOLATION: nearest neighbour or bilinear resizing;</li>
+ *   <li>AVIF_CODEC: the AV1 encoder, with libavif's and its encoders' versions among the native
+ *       libraries;</li>
  *   <li>MAX_ICC (EMBED_ICC is read into it) and COPYRIGHT: the profile and rights text written into
  *       the file;</li>
  *   <li>MAX_LAYERS: views hold the layers asked for (LYR), which it caps;</li>
@@ -74,6 +76,7 @@ public final class OutputFingerprint {
         parts.put("CODEC_PASSTHROUGH", config.codecPassthrough ? "1" : "0");
         parts.put("INTERPOLATION", config.interpolation != 0 ? "1" : "0");
         parts.put("MAX_ICC", Integer.toString(config.maxIcc));
+        parts.put("AVIF_CODEC", Integer.toString(config.avifCodec));
         parts.put("COPYRIGHT", config.copyright);
         // Every negative value asks for all layers (ViewRenderer.layerValue).
         parts.put("MAX_LAYERS", Integer.toString(Math.max(-1, config.maxLayers)));

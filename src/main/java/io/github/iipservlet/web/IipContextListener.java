@@ -6,6 +6,7 @@ import io.github.iipservlet.cache.MemcachedTileStore;
 import io.github.iipservlet.cache.TierStats;
 import io.github.iipservlet.cache.TieredTileStore;
 import io.github.iipservlet.cache.TileStore;
+import io.github.iipservlet.codec.LibAvif;
 import io.github.iipservlet.codec.NativeCodecs;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
@@ -85,7 +86,8 @@ public final class IipContextListener implements ServletContextListener {
             ImageStore images = new ImageStore(source, config.filesystemSuffix, config.maxMetadataCacheSize,
                     new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
-            Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright);
+            Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright,
+                    config.avifCodec);
             metrics = config.metricsOn() ? new Metrics() : null;
             OutputFingerprint fingerprint = OutputFingerprint.of(config, Version.SERVER, jpeg2000.name());
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
@@ -186,6 +188,11 @@ public final class IipContextListener implements ServletContextListener {
         // Loads WebP's native library now rather than on the first WebP request.
         if (!OutputFormat.WEBP.available()) {
             LOG.warn("WebP output is off: its native library does not load on this platform");
+        }
+        if (OutputFormat.AVIF.available()) {
+            LOG.info("AVIF output through libavif {}", LibAvif.versions());
+        } else {
+            LOG.info("AVIF output is off: libavif 0.11 with an AV1 encoder is not installed (Debian: libavif15)");
         }
         if (TiffEncoder.written(config.tiffCompression) != config.tiffCompression) {
             LOG.warn("TIFF_COMPRESSION={} (WebP) is not available in the TIFF writer: Deflate is used",

@@ -23,12 +23,12 @@ class OutputFingerprintTest {
     /** Each setting that changes a view's bytes, with a value other than its default. */
     private static final Map<String, String> CHANGING = Map.of("JPEG_QUALITY", "90", "WEBP_QUALITY", "80", "CODEC_PASSTHROUGH", "0",
             "INTERPOLATION", "0", "MAX_ICC", "0", "EMBED_ICC", "0", "COPYRIGHT", "All rights reserved",
-            "MAX_LAYERS", "3");
+            "MAX_LAYERS", "3", "AVIF_CODEC", "1");
 
     /** Settings that leave a view's bytes as they are (docs/operations.md "Several servers sharing memcached"). */
     private static final Set<String> UNRELATED = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "MAX_IMAGE_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX",
-            "FILENAME_PATTERN", "PNG_QUALITY", "AVIF_QUALITY", "AVIF_CODEC", "TIFF_COMPRESSION",
+            "FILENAME_PATTERN", "PNG_QUALITY", "AVIF_QUALITY", "TIFF_COMPRESSION",
             "TIFF_QUALITY", "MAX_CVT", "ALLOW_UPSCALING", "WATERMARK", "WATERMARK_PROBABILITY", "WATERMARK_OPACITY",
             "MEMCACHED_SERVERS", "MEMCACHED_TIMEOUT", "MEMCACHED_WAIT", "CORS", "BASE_URL", "CACHE_CONTROL",
             "URI_MAP", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO", "IIIF_EXTENSIONS",
@@ -105,6 +105,7 @@ class OutputFingerprintTest {
     @Test
     void thisMachinesLibrariesAreNamed() {
         String canonical = OutputFingerprint.of(ServerConfig.defaults(), "v", "d").canonical();
-        assertTrue(canonical.matches(".*libdeflate=[^;]+;.*libturbojpeg=[^;]+;.*zlib=[^;]+;.*"), canonical);
+        assertTrue(canonical.matches(".*libavif=[^;]+;.*libdeflate=[^;]+;.*libturbojpeg=[^;]+;.*zlib=[^;]+;.*"),
+                canonical);
     }
 }

@@ -15,8 +15,8 @@ import java.util.Set;
  */
 record QualityFormat(String quality, OutputFormat format) {
     /**
-     * Formats the IIIF specifications name: those we do not write (gif, jp2, pdf, avif, heic;
-     * webp where its native library does not load; {@code tiff}, which IIIF spells {@code tif})
+     * Formats the IIIF specifications name: those we do not write (gif, jp2, pdf, heic; webp and
+     * avif where their native libraries do not load; {@code tiff}, which IIIF spells {@code tif})
      * are 501, not 400.
      */
     private static final Set<String> KNOWN_FORMATS = Set.of("tif", "tiff", "gif", "webp", "jp2", "pdf", "avif",

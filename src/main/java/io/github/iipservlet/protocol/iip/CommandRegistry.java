@@ -11,6 +11,7 @@ final class CommandRegistry {
             Map.entry("JTL", new Jtl()),
             Map.entry("PTL", new FormatTile(OutputFormat.PNG)),
             Map.entry("WTL", new FormatTile(OutputFormat.WEBP)),
+            Map.entry("ATL", new FormatTile(OutputFormat.AVIF)),
             Map.entry("TTL", new FormatTile(OutputFormat.TIFF)),
             Map.entry("JTLS", new Jtls()),
             Map.entry("TIL", new Til()),

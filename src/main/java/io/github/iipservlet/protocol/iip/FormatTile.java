@@ -5,9 +5,10 @@ import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.render.TooLargeToRender;
 
 /**
- * PTL, WTL and TTL (docs/protocols.md 3.3): set the output format to PNG, WebP or TIFF for the rest of the
- * request, then behave exactly like JTL. WTL is an unknown command ({@code 2 2}) where WebP cannot
- * be written, as in an iipsrv built without libwebp.
+ * PTL, WTL, ATL and TTL (docs/protocols.md 3.3): set the output format to PNG, WebP, AVIF or TIFF for
+ * the rest of the request, then behave exactly like JTL. WTL and ATL are unknown commands
+ * ({@code 2 2}) where WebP or AVIF cannot be written, as in an iipsrv built without libwebp or
+ * libavif.
  */
 final class FormatTile implements IipCommand {
     private final OutputFormat format;
@@ -22,6 +23,7 @@ final class FormatTile implements IipCommand {
             session.error("2 2", switch (format) {
                 case WEBP -> "WTL";
                 case PNG -> "PTL";
+                case AVIF -> "ATL";
                 default -> "TTL";
             });
             return;

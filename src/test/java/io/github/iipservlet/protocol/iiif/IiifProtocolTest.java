@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.testsupport.Http;
 import io.github.iipservlet.testsupport.Jpegs;
 import io.github.iipservlet.testsupport.TestServer;
@@ -31,6 +32,8 @@ class IiifProtocolTest {
     static Path tmp;
     /** IIIF 3 (the default), CORS on. */
     static TestServer v3;
+    /** The last entry of the formats lists: avif where libavif is installed (docs/protocols.md 8.4). */
+    static final String AVIF = OutputFormat.AVIF.available() ? ",\"avif\"" : "";
     /**
      * Configured as the BASE_URL examples of docs/protocols.md 8.2 and 8.4: BASE_URL, version 2,
      * MAX_CVT=-1, delimiter (docs/protocols.md 8.1.5), extra info, extensions, URI_MAP.
@@ -100,7 +103,8 @@ class IiifProtocolTest {
         assertEquals("*", r.header("Access-Control-Allow-Origin"));
         assertEquals("max-age=86400", r.header("Cache-Control"));
         assertNotNull(r.header("Last-Modified"));
-        // iipsrv 1.3's layout (docs/protocols.md 8.4), extraFormats included (tif and webp are served). The service has
+        // iipsrv 1.3's layout (docs/protocols.md 8.4), extraFormats included (tif and webp are served, avif where
+        // libavif is installed). The service has
         // an @id and @type, which IIIF 3 requires and iipsrv omits.
         String expected = """
                 {
@@ -121,7 +125,7 @@ class IiifProtocolTest {
                   "maxWidth" : 5000,
                   "maxHeight" : 5000,
                   "extraQualities": ["color","gray","bitonal"],
-                  "extraFormats": ["tif","webp"],
+                  "extraFormats": ["tif","webp"AVIF],
                   "extraFeatures": ["regionByPct","sizeByPct","sizeByConfinedWh","sizeUpscaling","rotationBy90s","mirroring"],
                   "rights": "Copyright Test 2024",
                   "service": [
@@ -135,7 +139,7 @@ class IiifProtocolTest {
                     }
                   ]
 
-                }""".replace("ID", v3.baseUrl() + "/iiif/test.tif");
+                }""".replace("ID", v3.baseUrl() + "/iiif/test.tif").replace("AVIF", AVIF);
         assertEquals(expected, r.text());
         // The query form names the script and the query, as iipsrv's id does.
         assertTrue(ok(v3.iipUrl() + "?IIIF=test.tif/info.json").text()
@@ -152,9 +156,9 @@ class IiifProtocolTest {
         assertTrue(r.text().contains("""
                   "profile" : [
                      "http://iiif.io/api/image/2/level2.json",
-                     { "formats" : ["jpg","png","tif","webp"],
+                     { "formats" : ["jpg","png","tif","webp"AVIF],
                        "qualities" : ["native","color","gray","bitonal"],
-                """), r.text());
+                """.replace("AVIF", AVIF)), r.text());
         assertTrue(r.text().contains("\"license\": \"Copyright Test 2024\""));
         // The image requests of another version are private too; the same version is not.
         assertEquals("private", ok(base + "test.tif/full/100,/0/default.jpg", "Accept",
