@@ -199,8 +199,8 @@ public final class NativeCodecs implements AutoCloseable {
     /**
      * The native code that output bytes depend on, for the output fingerprint (docs/architecture.md
      * 2.6): libturbojpeg (every JPEG encode, and the decoding of JPEG tiles), libdeflate (large PNG
-     * outputs), the zlib behind java.util.zip (PNG tiles, Deflate TIFF) and libavif with its AV1
-     * encoders (by their versions, which libavif tells), the others by their file and
+     * outputs), the zlib behind java.util.zip (PNG tiles, Deflate TIFF), libavif with its AV1
+     * encoders and libzstd (Zstandard TIFF) by the versions they tell, the others by their file and
      * content as {@link NativeLibraries#mappedFile} gives it; "none" for a library not in use,
      * "loaded" where the file cannot be told, and the JDK's version for a zlib built into the JDK.
      */
@@ -210,6 +210,7 @@ public final class NativeCodecs implements AutoCloseable {
         libraries.put("libdeflate", Deflate.available() ? mapped("deflate", "loaded") : "none");
         libraries.put("zlib", mapped("z", "JDK " + Runtime.version()));
         libraries.put("libavif", LibAvif.available() ? LibAvif.versions() : "none");
+        libraries.put("libzstd", ZstdCompress.version());
         return libraries;
     }
 

@@ -142,7 +142,8 @@ public final class ServerConfig {
         int codec = p.integer("AVIF_CODEC", 0);
         avifCodec = codec < 0 || codec > 3 ? 0 : codec;
         int tiffComp = p.integer("TIFF_COMPRESSION", 2);
-        tiffCompression = tiffComp < 0 || tiffComp > 4 ? 0 : tiffComp;
+        // 5 is Zstandard, as iipsrv documents it (iipsrv 1.3 itself resets values above 4 to 0).
+        tiffCompression = tiffComp < 0 || tiffComp > 5 ? 0 : tiffComp;
         int tq = p.clamped("TIFF_QUALITY", 1, 0, 100);
         tiffQuality = tiffCompression == 2 ? Math.min(tq, 9) : tq;
         int cvt = p.integer("MAX_CVT", 5000);

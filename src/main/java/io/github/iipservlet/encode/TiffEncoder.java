@@ -7,6 +7,7 @@ import com.github.jaiimageio.plugins.tiff.TIFFField;
 import com.github.jaiimageio.plugins.tiff.TIFFImageWriteParam;
 import com.github.jaiimageio.plugins.tiff.TIFFTag;
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.codec.ZstdCompress;
 import io.github.iipservlet.image.PixelBlock;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -50,9 +51,15 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  *     4:2:0 subsampling for colour, grey as grey. jai's own JPEG compressor picks whichever JPEG
  *     writer ImageIO lists first, which in a WAR changes between requests. 16-bit samples and
  *     alpha cannot be JPEG-compressed: Deflate is used for them.
- * <li>4 WebP and 5 Zstandard, which iipsrv can write through libtiff: jai's writer has neither, so
- *     Deflate is written (and the start-up log says so for TIFF_COMPRESSION=4).
+ * <li>4 WebP (tag value 50001, as libtiff writes it) at lossy quality 0-100: one strip holding a
+ *     complete WebP file from the bundled libwebp ({@link LibWebp}), method 0. WebP holds only 8-bit
+ *     RGB and RGBA of at most 16,383 pixels a side: grey, 16-bit samples and larger images are
+ *     written with Deflate (level 6) instead.
+ * <li>5 Zstandard (tag value 50000) at level 0-19 (0 is libzstd's default, 3): one strip holding
+ *     one zstd frame of the samples, from the system libzstd ({@link ZstdCompress}); without
+ *     libzstd, Deflate (logged at start-up for TIFF_COMPRESSION=5).
  * </ul>
+ * jai's writer has neither WebP nor Zstandard; the strips are written here, as the JPEG one is.
  *
  * <p>The {@code quality} handed to {@link #encode} carries both settings, see {@link #setting}:
  * a view has one encoder setting, and TIFF needs two.
@@ -106,10 +113,21 @@ public final class TiffEncoder implements ImageEncoder {
         return Math.max(0, setting) % 1000;
     }
 
-    /** The compression actually written for a requested one (WebP and Zstandard become Deflate). */
+    /**
+     * The compression actually written for a requested one: Zstandard becomes Deflate without
+     * libzstd, WebP without the bundled libwebp.
+     */
     public static int written(int compression) {
-        return compression == WEBP || compression == ZSTD ? DEFLATE : compression;
+        if (compression == ZSTD && !ZstdCompress.available() || compression == WEBP && !WebpEncoder.isAvailable()) {
+            return DEFLATE;
+        }
+        return compression;
     }
+
+    private static final int TAG_COMPRESSION_ZSTD = 50000;
+    private static final int TAG_COMPRESSION_WEBP = 50001;
+    /** Deflate level used when WebP cannot hold the image. */
+    private static final int WEBP_FALLBACK_LEVEL = 6;
 
     @Override
     public OutputFormat format() {
@@ -138,6 +156,10 @@ public final class TiffEncoder implements ImageEncoder {
         if (compression == JPEG && (sixteen || alpha)) {
             compression = DEFLATE;
             level = Math.min(level, 9);
+        } else if (compression == WEBP && (sixteen || ch < 3 || w > WebpEncoder.MAX_DIMENSION
+                || h > WebpEncoder.MAX_DIMENSION)) {
+            compression = DEFLATE;
+            level = WEBP_FALLBACK_LEVEL;
         } else if (compression == DEFLATE) {
             level = Math.min(level, 9);
         }
@@ -160,11 +182,18 @@ public final class TiffEncoder implements ImageEncoder {
                 param.setCompressionType("JPEG");
                 param.setTIFFCompressor(new JpegStrip(jpeg, Math.max(1, Math.min(100, level))));
             }
+            case WEBP, ZSTD -> {
+                // jai takes a compressor only under a compression it knows: ours writes its strip
+                // as "ZLib", and the Compression tag is set to WebP's or Zstandard's number after.
+                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                param.setCompressionType("ZLib");
+                param.setTIFFCompressor(new OneStrip(compression, level));
+            }
             default -> param.setCompressionMode(ImageWriteParam.MODE_DISABLED);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(w * h * ch / (compression == NONE ? 1 : 3) + 1024);
         try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-            IIOMetadata tags = tags(writer, image, param, metadata, ch, h, compression == JPEG);
+            IIOMetadata tags = tags(writer, image, param, metadata, ch, h, compression);
             writer.setOutput(ios);
             writer.write(null, new IIOImage(image, null, tags), param);
         } catch (IOException e) {
@@ -172,7 +201,26 @@ public final class TiffEncoder implements ImageEncoder {
         } finally {
             WRITERS.give(writer);
         }
-        return out.toByteArray();
+        byte[] tiff = out.toByteArray();
+        if (compression == WEBP || compression == ZSTD) {
+            setCompressionTag(tiff, compression == WEBP ? TAG_COMPRESSION_WEBP : TAG_COMPRESSION_ZSTD);
+        }
+        return tiff;
+    }
+
+    /** Sets the Compression tag (259, a SHORT held in its entry) of the first IFD of a classic TIFF. */
+    private static void setCompressionTag(byte[] tiff, int value) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(tiff).order(tiff[0] == 'I'
+                ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        int ifd = b.getInt(4);
+        int entries = b.getShort(ifd) & 0xFFFF;
+        for (int i = 0, e = ifd + 2; i < entries; i++, e += 12) {
+            if ((b.getShort(e) & 0xFFFF) == BaselineTIFFTagSet.TAG_COMPRESSION) {
+                b.putShort(e + 8, (short) value);
+                return;
+            }
+        }
+        throw new IllegalStateException("the TIFF writer wrote no Compression tag");
     }
 
     /** The block wrapped without copying: interleaved samples, grey or sRGB, alpha last. */
@@ -194,7 +242,7 @@ public final class TiffEncoder implements ImageEncoder {
 
     /** The writer's default directory for this image plus our tags. */
     private IIOMetadata tags(ImageWriter writer, BufferedImage image, ImageWriteParam param, OutputMetadata m,
-            int channels, int height, boolean jpegStrip) throws IIOInvalidTreeException {
+            int channels, int height, int compression) throws IIOInvalidTreeException {
         IIOMetadata defaults = writer.getDefaultImageMetadata(new ImageTypeSpecifier(image), param);
         TIFFDirectory dir = TIFFDirectory.createFromMetadata(defaults);
         BaselineTIFFTagSet base = BaselineTIFFTagSet.getInstance();
@@ -218,9 +266,12 @@ public final class TiffEncoder implements ImageEncoder {
                     icc.length, icc));
         }
         resolution(dir, base, m);
-        if (jpegStrip) {
-            // One strip holding one JPEG stream; colour is stored as JPEG's YCbCr, 4:2:0.
+        if (compression == JPEG || compression == WEBP || compression == ZSTD) {
+            // One strip holding one JPEG stream, WebP file or zstd frame.
             dir.addTIFFField(new TIFFField(base.getTag(BaselineTIFFTagSet.TAG_ROWS_PER_STRIP), height));
+        }
+        if (compression == JPEG) {
+            // Colour is stored as JPEG's YCbCr, 4:2:0.
             if (channels == 3) {
                 dir.addTIFFField(new TIFFField(base.getTag(BaselineTIFFTagSet.TAG_PHOTOMETRIC_INTERPRETATION),
                         BaselineTIFFTagSet.PHOTOMETRIC_INTERPRETATION_Y_CB_CR));
@@ -331,6 +382,36 @@ public final class TiffEncoder implements ImageEncoder {
             byte[] stream = jpeg.encode(PixelBlock.ofBytes(width, height, ch, px), quality, OutputMetadata.NONE);
             this.stream.write(stream);
             return stream.length;
+        }
+    }
+
+    /**
+     * The whole image as one strip holding a complete WebP file (tag value 50001; 8-bit RGB or
+     * RGBA) or one zstd frame of the samples (50000), as libtiff writes them.
+     */
+    private static final class OneStrip extends TIFFCompressor {
+        private final int compression;
+        private final int level;
+
+        OneStrip(int compression, int level) {
+            super("ZLib", BaselineTIFFTagSet.COMPRESSION_ZLIB, compression == ZSTD);
+            this.compression = compression;
+            this.level = level;
+        }
+
+        @Override
+        public int encode(byte[] b, int off, int width, int height, int[] bitsPerSample, int scanlineStride)
+                throws IOException {
+            int rowBytes = rowBytes(width, bitsPerSample);
+            byte[] px = new byte[rowBytes * height];
+            for (int y = 0; y < height; y++) {
+                System.arraycopy(b, off + y * scanlineStride, px, y * rowBytes, rowBytes);
+            }
+            byte[] data = compression == WEBP
+                    ? LibWebp.encode(px, width, height, bitsPerSample.length == 4, Math.min(100, level), 0)
+                    : ZstdCompress.compress(px, px.length, Math.min(19, level));
+            this.stream.write(data);
+            return data.length;
         }
     }
 

@@ -195,8 +195,9 @@ public final class IipContextListener implements ServletContextListener {
             LOG.info("AVIF output is off: libavif 0.11 with an AV1 encoder is not installed (Debian: libavif15)");
         }
         if (TiffEncoder.written(config.tiffCompression) != config.tiffCompression) {
-            LOG.warn("TIFF_COMPRESSION={} (WebP) is not available in the TIFF writer: Deflate is used",
-                    config.tiffCompression);
+            LOG.warn("TIFF_COMPRESSION={} ({}) is not available here: Deflate is used", config.tiffCompression,
+                    config.tiffCompression == TiffEncoder.ZSTD ? "Zstandard: libzstd is not installed"
+                            : "WebP: the bundled libwebp does not load");
         }
     }
 
