@@ -37,6 +37,7 @@ class TileProtocolsTest {
         deflate = TiffWriter.builder().size(1000, 700).compression(TiffWriter.Compression.DEFLATE).predictor(2)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("deflate.tif"));
         TiffWriter.builder().size(300, 200).write(tmp.resolve("secret.tif"));
+        TiffWriter.builder().size(1024, 512).write(images.resolve("edge.tif"));
         server = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/", "CORS", "*"));
         iip = server.iipUrl() + "?";
     }
@@ -66,6 +67,15 @@ class TileProtocolsTest {
                 + "TILESIZE=\"256\"/>", r.text());
         assertEquals("*", r.header("Access-Control-Allow-Origin"));
         assertEquals(r.text(), Http.get(server.baseUrl() + "/zoomify/test.tif/ImageProperties.xml").text());
+    }
+
+    /**
+     * A pyramid whose smallest level (256x128) is exactly one tile wide: no level is smaller than a
+     * tile in both directions, and iipsrv still counts 1 + 8 + 2 + 1 (docs/protocols.md 6).
+     */
+    @Test
+    void zoomifyNumtilesWhenTheSmallestLevelIsOneTileWide() throws Exception {
+        assertTrue(Http.get(iip + "Zoomify=edge.tif/ImageProperties.xml").text().contains(" NUMTILES=\"12\" "));
     }
 
     @Test

@@ -57,11 +57,18 @@ public final class ZoomifyServlet extends TileProtocolServlet {
         return Math.max(small - 1, 0);
     }
 
-    /** Tiles over the levels Zoomify shows (iipsrv 1.3's NUMTILES). */
+    /**
+     * iipsrv 1.3's NUMTILES (docs/protocols.md 6): 1 for Zoomify's level 0, plus the tiles of every
+     * level that is not smaller than a tile in both directions. It counts the single tile even when
+     * no level is that small, as when the smallest level is exactly one tile wide.
+     */
     static int tileCount(ImageInfo info) {
-        int count = 0;
-        for (int r = skippedLevels(info); r < info.resolutionCount(); r++) {
-            count += info.levelForResolution(r).tileCount();
+        int tile = info.levels.get(0).tileWidth();
+        int count = 1;
+        for (Level level : info.levels) {
+            if (level.width() >= tile || level.height() >= tile) {
+                count += level.tileCount();
+            }
         }
         return count;
     }
