@@ -33,7 +33,7 @@ class ArchitectureTest {
             List.of("protocol"),
             List.of("render"),
             List.of("encode", "cache", "image.formats", "metrics"),
-            List.of("process", "image.tiff", "image.jp2", "image.remote"),
+            List.of("process", "image.tiff", "image.jp2", "image.remote", "image.raster"),
             List.of("image"),
             List.of("codec", "parallel", "config"),
             List.of(""));

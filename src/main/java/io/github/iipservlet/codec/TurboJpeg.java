@@ -92,6 +92,45 @@ public final class TurboJpeg {
     }
 
     /**
+     * Decodes a whole JPEG file scaled by 1/{@code denominator} (1, 2, 4 or 8) in the DCT, as
+     * libjpeg-turbo scales: each side rounded up. Returns null when libturbojpeg is missing or the
+     * file is CMYK/YCCK. Used for plain JPEG files (docs/protocols.md 9.6).
+     *
+     * @throws IllegalArgumentException for a damaged stream
+     */
+    public Decoded decodeScaled(byte[] jpeg, int denominator) {
+        if (LIB == null) {
+            return null;
+        }
+        return with(decoders, c -> {
+            Pointer in = c.input.copyIn(jpeg);
+            IntByReference w = new IntByReference();
+            IntByReference h = new IntByReference();
+            IntByReference sub = new IntByReference();
+            IntByReference cs = new IntByReference();
+            if (LIB.tjDecompressHeader3(c.handle, in, jpeg.length, w, h, sub, cs) != 0) {
+                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
+            }
+            int colourspace = cs.intValue();
+            if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK) {
+                return null;
+            }
+            int got = colourspace == TJCS_GRAY ? 1 : 3;
+            int ow = (w.intValue() + denominator - 1) / denominator;
+            int oh = (h.intValue() + denominator - 1) / denominator;
+            long bytes = (long) ow * oh * got;
+            if (bytes > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("JPEG of " + ow + "x" + oh + " is too large to decode whole");
+            }
+            Pointer out = c.output.reserve(bytes);
+            decode(c, in, jpeg.length, out, ow, ow * got, oh, got == 1 ? TJPF_GRAY : TJPF_RGB);
+            byte[] pixels = new byte[(int) bytes];
+            out.get(0, pixels, 0, (int) bytes);
+            return new Decoded(ow, oh, got, pixels);
+        });
+    }
+
+    /**
      * Runs {@code work} with a handle of {@code pool}. A handle whose call failed is destroyed, never
      * pooled: libjpeg-turbo can leave it in an error state that fails every later decode (seen: one
      * damaged tile made every later JPEG region of every image fail until restart).

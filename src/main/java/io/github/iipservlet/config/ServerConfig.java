@@ -34,7 +34,8 @@ public final class ServerConfig {
             "IIIF_EXTENSIONS", "COPYRIGHT", "DECODER_MODULES", "OMP_NUM_THREADS", "EMBED_ICC",
             "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE",
             "TRUSTED_PROXIES", "METRICS", "S3_ENDPOINT", "S3_REGION", "S3_PATH_STYLE", "REMOTE_CACHE_DIR",
-            "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER");
+            "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER",
+            "RASTER_CACHE_SIZE");
 
     public final int verbosity;
     public final String logFile;
@@ -110,6 +111,11 @@ public final class ServerConfig {
     public final String remoteCacheDir;
     /** Ours: size of that cache in MB (1,000,000 bytes). */
     public final long remoteCacheSize;
+    /**
+     * Ours: MB (1,000,000 bytes) of decoded levels of plain JPEG, PNG and striped TIFF images kept
+     * in memory (docs/operations.md "Configuration"); 0 keeps none.
+     */
+    public final long rasterCacheSize;
     /** Ours: seconds a remote object's metadata is used before one conditional request checks it. */
     public final int remoteMetadataTtl;
     /** Ours: seconds a request to the store may take before the reply is 503. */
@@ -190,6 +196,7 @@ public final class ServerConfig {
         remoteCacheDir = p.text("REMOTE_CACHE_DIR", "");
         remoteCacheSize = Math.max(0, p.integer("REMOTE_CACHE_SIZE", 1024));
         remoteMetadataTtl = Math.max(0, p.integer("REMOTE_METADATA_TTL", 60));
+        rasterCacheSize = Math.max(0, p.integer("RASTER_CACHE_SIZE", 256));
         remoteTimeout = Math.max(1, p.integer("REMOTE_TIMEOUT", 10));
         remoteConnections = Math.max(1, p.integer("REMOTE_CONNECTIONS", 32));
         remoteHttpHeader = p.text("REMOTE_HTTP_HEADER", "");

@@ -1,11 +1,13 @@
 package io.github.iipservlet.render;
 
 import io.github.iipservlet.image.ColourSpace;
+import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.Level;
 import io.github.iipservlet.process.Pipeline;
 import io.github.iipservlet.process.Processing;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,6 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * can never run here and is refused (docs/decisions.md Decision 15).
  */
 public final class MemoryBudget {
+    /** The longest a plain image's decode waits for memory. */
+    static final int DECODE_WAIT_SECONDS = 30;
     private final int budgetKib;
     private final Semaphore free;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -48,6 +52,37 @@ public final class MemoryBudget {
         waiting.incrementAndGet();
         try {
             free.acquireUninterruptibly(permits);
+        } finally {
+            waiting.decrementAndGet();
+        }
+        return () -> free.release(permits);
+    }
+
+    /**
+     * Holds the working memory of a plain image's decode (docs/architecture.md 2.5): a render
+     * already holds its own reservation when its reader finds it must decode a whole level, so this
+     * waits at most {@link #DECODE_WAIT_SECONDS} (renders waiting for each other's decodes could
+     * otherwise hold the budget among themselves), then answers "busy".
+     *
+     * @throws ImageException NOT_FOUND when the decode needs more than the whole budget, UNAVAILABLE
+     *                        (503) when the budget stays spent
+     */
+    public Reservation reserveDecode(long bytes) throws ImageException {
+        long kib = (bytes + 1023) >> 10;
+        if (kib > budgetKib) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Image too large to decode here: it needs about "
+                    + (kib >> 10) + " MB of memory, and this server lets renders hold " + (budgetKib >> 10)
+                    + " MB at once; convert it to a tiled pyramid");
+        }
+        int permits = (int) kib;
+        waiting.incrementAndGet();
+        try {
+            if (!free.tryAcquire(permits, DECODE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new ImageException(ImageException.Kind.UNAVAILABLE, "Server busy: no memory to decode the image");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ImageException(ImageException.Kind.UNAVAILABLE, "Server busy: no memory to decode the image");
         } finally {
             waiting.decrementAndGet();
         }

@@ -3,6 +3,7 @@ package io.github.iipservlet.web;
 import io.github.iipservlet.Version;
 import io.github.iipservlet.cache.TierStats;
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.image.raster.RasterCache;
 import io.github.iipservlet.image.ImageSource;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.JsonStrings;
@@ -45,6 +46,12 @@ public final class HealthServlet extends HttpServlet {
         degraded |= !source.reachable();
         String memcached = services.config().memcachedServers.trim();
         NativeCodecs.Stats codecs = services.codecs().stats();
+        String raster = "null";
+        if (getServletContext().getAttribute(RasterCache.class.getName()) instanceof RasterCache rc) {
+            RasterCache.Stats r = rc.stats();
+            raster = "{\"entries\":" + r.entries() + ",\"bytes\":" + r.bytes() + ",\"capacity\":" + r.capacity()
+                    + ",\"hits\":" + r.hits() + ",\"misses\":" + r.misses() + ",\"decodes\":" + r.decodes() + "}";
+        }
         String json = "{\n  \"status\":\"" + (degraded ? "degraded" : "ok") + "\",\n"
                 + "  \"version\":\"" + JsonStrings.escape(Version.SERVER) + "\",\n"
                 + "  \"outputFingerprint\":\"" + services.renderer().fingerprint().hex() + "\",\n"
@@ -58,6 +65,7 @@ public final class HealthServlet extends HttpServlet {
                 + "},\n"
                 + "  \"nativeCodecs\":{\"handles\":" + codecs.handles() + ",\"buffers\":" + codecs.buffers()
                 + ",\"bytes\":" + codecs.bytes() + "},\n"
+                + "  \"rasterCache\":" + raster + ",\n"
                 + "  \"memcached\":" + (memcached.isEmpty() ? "null" : "\"" + JsonStrings.escape(memcached) + "\"")
                 + ",\n  \"caches\":[" + caches + (caches.length() == 0 ? "" : "\n  ") + "]\n}\n";
         HttpReplies.body(response, "application/json", json.getBytes(StandardCharsets.UTF_8));

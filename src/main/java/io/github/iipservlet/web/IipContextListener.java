@@ -19,6 +19,7 @@ import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2Decoders;
+import io.github.iipservlet.image.raster.RasterCache;
 import io.github.iipservlet.metrics.Metrics;
 import io.github.iipservlet.metrics.RenderTimes;
 import io.github.iipservlet.parallel.Workers;
@@ -54,6 +55,7 @@ public final class IipContextListener implements ServletContextListener {
     private Workers workers;
     private Jp2Decoder jpeg2000;
     private NativeCodecs codecs;
+    private RasterCache raster;
     private Metrics metrics;
     private Logging logging;
 
@@ -83,8 +85,11 @@ public final class IipContextListener implements ServletContextListener {
             workers = new Workers(config.ompNumThreads);
             jpeg2000 = Jp2Decoders.select(config.jpeg2000Decoder, workers.threads());
             codecs = new NativeCodecs();
+            MemoryBudget budget = new MemoryBudget(Runtime.getRuntime().maxMemory() / 2);
+            raster = rasterCache(config, budget);
+            context.setAttribute(RasterCache.class.getName(), raster);
             ImageStore images = new ImageStore(source, config.filesystemSuffix, config.maxMetadataCacheSize,
-                    new ImageFormats(jpeg2000, codecs)::open, config.filenamePattern);
+                    new ImageFormats(jpeg2000, codecs, raster)::open, config.filenamePattern);
             TileStore tiles = tileStore(config);
             Encoders encoders = new Encoders(Version.SERVER, codecs, config.maxIcc, config.copyright,
                     config.avifCodec);
@@ -93,7 +98,7 @@ public final class IipContextListener implements ServletContextListener {
             ViewRenderer renderer = new ViewRenderer(tiles, encoders, new ViewRenderer.Settings(
                     config.codecPassthrough, config.interpolation != 0, config.jpegQuality, config.maxLayers,
                     config.webpQuality),
-                    new MemoryBudget(Runtime.getRuntime().maxMemory() / 2), workers, watermark(config),
+                    budget, workers, watermark(config),
                     metrics == null ? RenderTimes.NONE : metrics, fingerprint);
             logOutputFormats(config);
             if (metrics != null) {
@@ -111,6 +116,21 @@ public final class IipContextListener implements ServletContextListener {
         } catch (IOException e) {
             throw new IllegalStateException("cannot use FILESYSTEM_PREFIX: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The decoded levels of plain images (docs/operations.md "Configuration"): RASTER_CACHE_SIZE MB,
+     * at most a quarter of the heap, beside the render budget's half; each decode holds its working
+     * memory from that budget while it runs.
+     */
+    private static RasterCache rasterCache(ServerConfig config, MemoryBudget budget) {
+        long asked = config.rasterCacheSize * 1_000_000L;
+        long quarter = Runtime.getRuntime().maxMemory() / 4;
+        if (asked > quarter) {
+            LOG.warn("RASTER_CACHE_SIZE={} is more than a quarter of the heap: keeping {} MB of decoded plain images",
+                    config.rasterCacheSize, quarter / 1_000_000);
+        }
+        return new RasterCache(Math.min(asked, quarter), budget::reserveDecode);
     }
 
     /** Where FILESYSTEM_PREFIX says the images are: a local folder, or a bucket or web server (docs/operations.md "Object storage"). */
@@ -213,6 +233,11 @@ public final class IipContextListener implements ServletContextListener {
             event.getServletContext().removeAttribute(Services.ATTRIBUTE);
             services.images().close();
             services.tiles().close();
+        }
+        event.getServletContext().removeAttribute(RasterCache.class.getName());
+        if (raster != null) {
+            raster.close();
+            raster = null;
         }
         if (workers != null) {
             workers.close();

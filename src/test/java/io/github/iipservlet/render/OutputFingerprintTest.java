@@ -34,7 +34,8 @@ class OutputFingerprintTest {
             "URI_MAP", "KAKADU_READMODE", "IIIF_VERSION", "IIIF_DELIMITER", "IIIF_EXTRA_INFO", "IIIF_EXTENSIONS",
             "DECODER_MODULES", "OMP_NUM_THREADS", "JPEG2000_DECODER", "FLUSH_SECRET", "FLUSH_ROLE",
             "TRUSTED_PROXIES", "METRICS", "S3_ENDPOINT", "S3_REGION", "S3_PATH_STYLE", "REMOTE_CACHE_DIR",
-            "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER");
+            "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER",
+            "RASTER_CACHE_SIZE");
 
     private static String of(Map<String, String> settings) {
         return OutputFingerprint.of(ServerConfig.from(settings::get), "iip-servlet/1.0", "OpenJPEG 2.5.0 (libopenjp2)",

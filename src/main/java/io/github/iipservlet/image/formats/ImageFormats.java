@@ -8,6 +8,8 @@ import io.github.iipservlet.image.StoredObject;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
 import io.github.iipservlet.image.jp2.Jp2PyramidReader;
+import io.github.iipservlet.image.raster.RasterCache;
+import io.github.iipservlet.image.raster.RasterReader;
 import io.github.iipservlet.image.tiff.TiffPyramidReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,20 +18,30 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Recognises an image by its first bytes (docs/protocols.md 9.1) and opens the matching pyramid reader: TIFF, and
- * JPEG2000 (JP2 files and bare codestreams) through the context's decoder.
+ * Recognises an image by its first bytes (docs/protocols.md 9.1) and opens the matching pyramid reader: tiled TIFF,
+ * JPEG2000 (JP2 files and bare codestreams) through the context's decoder, and the plain images served as
+ * pyramids through the context's decoded-level cache (docs/protocols.md 9.6): JPEG, PNG, and a TIFF whose first
+ * image is in strips.
  */
 public final class ImageFormats {
     private final Jp2Decoder jpeg2000;
     private final NativeCodecs codecs;
+    private final RasterCache raster;
+
+    /** Without a decoded-level cache: every tile of a plain image decodes it (tests). */
+    public ImageFormats(Jp2Decoder jpeg2000, NativeCodecs codecs) {
+        this(jpeg2000, codecs, new RasterCache(0, RasterCache.Memory.NONE));
+    }
 
     /**
      * @param jpeg2000 the JPEG2000 decoder, or null to refuse JPEG2000 as an unsupported type
      * @param codecs   the context's native codecs, which TIFF readers decode their tiles with
+     * @param raster   the context's decoded levels of plain images
      */
-    public ImageFormats(Jp2Decoder jpeg2000, NativeCodecs codecs) {
+    public ImageFormats(Jp2Decoder jpeg2000, NativeCodecs codecs, RasterCache raster) {
         this.jpeg2000 = jpeg2000;
         this.codecs = codecs;
+        this.raster = raster;
     }
 
     /**
@@ -61,7 +73,20 @@ public final class ImageFormats {
             }
             if (isTiff(magic)) {
                 handedOver = true;
-                return TiffPyramidReader.open(bytes, object, codecs);
+                try {
+                    return TiffPyramidReader.open(bytes, object, codecs);
+                } catch (TiffPyramidReader.Untiled e) {
+                    // The TIFF reader closed the bytes: the plain image's reader opens them again.
+                    return RasterReader.openStripedTiff(source.open(object), object, raster);
+                }
+            }
+            if (RasterReader.isJpeg(magic)) {
+                handedOver = true;
+                return RasterReader.openJpeg(bytes, object, raster, codecs);
+            }
+            if (RasterReader.isPng(magic)) {
+                handedOver = true;
+                return RasterReader.openPng(bytes, object, raster);
             }
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported image type");
         } finally {
@@ -74,7 +99,7 @@ public final class ImageFormats {
     /** True when an object's first bytes are those of a format {@link #open} reads. */
     public static boolean recognises(byte[] start) {
         byte[] magic = java.util.Arrays.copyOf(start, 12);
-        return start.length >= 4 && (isTiff(magic) || isJpeg2000(magic));
+        return start.length >= 4 && known(magic);
     }
 
     /**
@@ -84,7 +109,7 @@ public final class ImageFormats {
     public static boolean recognises(Path file) {
         byte[] magic = new byte[12];
         try {
-            return readStart(file, magic) >= 4 && (isTiff(magic) || isJpeg2000(magic));
+            return readStart(file, magic) >= 4 && known(magic);
         } catch (IOException e) {
             return false;
         }
@@ -104,6 +129,11 @@ public final class ImageFormats {
             }
             return n;
         }
+    }
+
+    /** TIFF (tiled or not), JPEG2000, JPEG or PNG. */
+    private static boolean known(byte[] magic) {
+        return isTiff(magic) || isJpeg2000(magic) || RasterReader.isJpeg(magic) || RasterReader.isPng(magic);
     }
 
     /** A JP2 signature box, or a codestream's SOC and SIZ markers. */

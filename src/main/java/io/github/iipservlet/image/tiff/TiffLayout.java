@@ -116,7 +116,7 @@ final class TiffLayout {
     static Pages read(List<Directory> top, long lastModified) throws ImageException {
         Directory ifd0 = top.get(0);
         if (!hasTiles(ifd0)) {
-            throw new ImageException(ImageException.Kind.UNSUPPORTED, "Image is not tiled");
+            throw new TiffPyramidReader.Untiled();
         }
         List<Directory> subLevels = reducedSubIfds(ifd0);
         boolean subIfdPyramid = !subLevels.isEmpty();

@@ -31,6 +31,16 @@ import org.apache.logging.log4j.Logger;
 public final class TiffPyramidReader implements PyramidReader {
     private static final Logger LOG = LogManager.getLogger(TiffPyramidReader.class);
 
+    /**
+     * The first image of the file is in strips, not tiles: not a pyramid, but a plain image that
+     * {@code image/formats/ImageFormats} hands to another reader (docs/protocols.md 9.6).
+     */
+    public static final class Untiled extends ImageException {
+        Untiled() {
+            super(Kind.UNSUPPORTED, "Image is not tiled");
+        }
+    }
+
     private final ImageBytes bytes;
     /** The file's size when it was opened: no tile reaches past it. */
     private final long fileSize;
