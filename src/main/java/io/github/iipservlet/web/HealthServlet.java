@@ -65,9 +65,9 @@ public final class HealthServlet extends HttpServlet {
                 + "},\n"
                 + "  \"nativeCodecs\":{\"handles\":" + codecs.handles() + ",\"buffers\":" + codecs.buffers()
                 + ",\"bytes\":" + codecs.bytes() + "},\n"
-                + "  \"rasterCache\":" + raster + ",\n"
                 + "  \"memcached\":" + (memcached.isEmpty() ? "null" : "\"" + JsonStrings.escape(memcached) + "\"")
-                + ",\n  \"caches\":[" + caches + (caches.length() == 0 ? "" : "\n  ") + "]\n}\n";
+                + ",\n  \"caches\":[" + caches + (caches.length() == 0 ? "" : "\n  ") + "],\n"
+                + "  \"rasterCache\":" + raster + "\n}\n";
         HttpReplies.body(response, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 }
