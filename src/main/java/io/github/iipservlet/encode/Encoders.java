@@ -63,6 +63,14 @@ public final class Encoders {
      * resize, as iipsrv), the profile if {@link IccEmbedding} allows it, rights and the other text.
      */
     public OutputMetadata metadata(ImageInfo info, Processing processing, double levelScale) {
+        return metadata(info, processing, levelScale, false);
+    }
+
+    /**
+     * @param withXmp true for a region (iipsrv's {@code CVT} output), which carries the image's XMP
+     *                packet; tiles do not (docs/protocols.md 10)
+     */
+    public OutputMetadata metadata(ImageInfo info, Processing processing, double levelScale, boolean withXmp) {
         Map<String, String> text = new HashMap<>();
         for (String name : TEXT) {
             String v = info.metadata.get(name);
@@ -77,8 +85,10 @@ public final class Encoders {
         if (!rights.isEmpty()) {
             text.put("rights", rights);
         }
+        String xmp = withXmp ? info.metadata.get("xmp") : null;
         return new OutputMetadata(info.dpiX * levelScale, info.dpiY * levelScale, info.resolutionUnit,
-                IccEmbedding.profileFor(info, processing, maxIcc), text);
+                IccEmbedding.profileFor(info, processing, maxIcc), text,
+                xmp == null || xmp.isEmpty() ? null : xmp.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
     }
 
     /** The profile a passed-through stored tile gets, or null. */

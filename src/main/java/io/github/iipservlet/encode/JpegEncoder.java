@@ -150,6 +150,27 @@ public final class JpegEncoder implements ImageEncoder {
         return result;
     }
 
+    private static final byte[] XMP_SIGNATURE = "http://ns.adobe.com/xap/1.0/\0".getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * The XMP packet as an APP1 segment (XMP Specification Part 3, 1.1.3), or nothing when there is
+     * none or it does not fit one segment (65,502 bytes: extended XMP is not written).
+     */
+    static byte[] xmpSegment(byte[] xmp) {
+        if (xmp == null || xmp.length == 0 || xmp.length > 65535 - 2 - XMP_SIGNATURE.length) {
+            return new byte[0];
+        }
+        int length = 2 + XMP_SIGNATURE.length + xmp.length;
+        byte[] s = new byte[2 + length];
+        s[0] = (byte) 0xFF;
+        s[1] = (byte) 0xE1;
+        s[2] = (byte) (length >> 8);
+        s[3] = (byte) length;
+        System.arraycopy(XMP_SIGNATURE, 0, s, 4, XMP_SIGNATURE.length);
+        System.arraycopy(xmp, 0, s, 4 + XMP_SIGNATURE.length, xmp.length);
+        return s;
+    }
+
     /** Largest profile part in one APP2 segment: 65535 minus the length field and the 14-byte header. */
     private static final int ICC_CHUNK = 65519;
     private static final byte[] ICC_SIGNATURE = "ICC_PROFILE\0".getBytes(StandardCharsets.ISO_8859_1);
@@ -205,7 +226,8 @@ public final class JpegEncoder implements ImageEncoder {
         }
         // The rights (the image's, else COPYRIGHT) in a second comment: JPEG has no copyright field.
         byte[] rights = comSegment(metadata.text("rights"));
-        int extra = comSegment.length + rights.length + icc.length + (app0 == null ? 0 : app0.length);
+        byte[] xmp = xmpSegment(metadata.xmp());
+        int extra = comSegment.length + rights.length + icc.length + xmp.length + (app0 == null ? 0 : app0.length);
         byte[] result = new byte[length + extra];
         System.arraycopy(jpeg, 0, result, 0, insertAt);
         int pos = insertAt;
@@ -219,6 +241,8 @@ public final class JpegEncoder implements ImageEncoder {
         pos += rights.length;
         System.arraycopy(icc, 0, result, pos, icc.length);
         pos += icc.length;
+        System.arraycopy(xmp, 0, result, pos, xmp.length);
+        pos += xmp.length;
         System.arraycopy(jpeg, insertAt, result, pos, length - insertAt);
         int dx = density(dpiX);
         int dy = density(dpiY);

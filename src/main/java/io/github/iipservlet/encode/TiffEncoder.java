@@ -75,6 +75,9 @@ public final class TiffEncoder implements ImageEncoder {
     public static final int ZSTD = 5;
 
     private static final int TAG_DOCUMENT_NAME = 269;
+    /** XMLPacket (700), where TIFF holds XMP; not in the baseline tag set. */
+    private static final TIFFTag XML_PACKET = new TIFFTag("XMLPacket", 700,
+            1 << TIFFTag.TIFF_BYTE | 1 << TIFFTag.TIFF_UNDEFINED);
     private static final int TAG_PAGE_NAME = 285;
     private static final Pattern TIFF_DATE = Pattern.compile("\\d{4}:\\d\\d:\\d\\d \\d\\d:\\d\\d:\\d\\d");
     private static final WriterPool WRITERS = new WriterPool(WRITER);
@@ -264,6 +267,9 @@ public final class TiffEncoder implements ImageEncoder {
         if (icc != null) {
             dir.addTIFFField(new TIFFField(base.getTag(BaselineTIFFTagSet.TAG_ICC_PROFILE), TIFFTag.TIFF_UNDEFINED,
                     icc.length, icc));
+        }
+        if (m.xmp() != null) {
+            dir.addTIFFField(new TIFFField(XML_PACKET, TIFFTag.TIFF_BYTE, m.xmp().length, m.xmp()));
         }
         resolution(dir, base, m);
         if (compression == JPEG || compression == WEBP || compression == ZSTD) {

@@ -71,7 +71,8 @@ public final class WebpEncoder implements ImageEncoder {
         byte[] px = ch == outCh ? bytes : expand(bytes, w * h, ch);
         byte[] webp = LibWebp.encode(px, w, h, alpha, Math.max(-1, Math.min(100, quality)), METHOD);
         byte[] icc = IccEmbedding.forChannels(metadata, outCh);
-        return icc == null ? webp : withIccProfile(webp, icc, w, h, alpha);
+        byte[] out = icc == null ? webp : withIccProfile(webp, icc, w, h, alpha);
+        return metadata.xmp() == null ? out : withXmp(out, metadata.xmp(), w, h, alpha);
     }
 
     /** Grey to RGB (value in each channel), grey+alpha to RGBA. */
@@ -125,6 +126,35 @@ public final class WebpEncoder implements ImageEncoder {
         System.arraycopy(icc, 0, out, pos + 8, icc.length);
         pos += 8 + iccPadded;
         System.arraycopy(webp, rest, out, pos, webp.length - rest);
+        le32(out, 4, out.length - 8);
+        return out;
+    }
+
+    /**
+     * The same image with an XMP chunk at its end (the WebP container's place for it) and the XMP
+     * flag of its VP8X header set; a simple-format file gains the VP8X header first.
+     */
+    static byte[] withXmp(byte[] webp, byte[] xmp, int width, int height, boolean alpha) {
+        if (webp.length < 20 || !ascii(webp, 0, "RIFF") || !ascii(webp, 8, "WEBP")) {
+            return webp;
+        }
+        byte[] base = webp;
+        if (!ascii(webp, 12, "VP8X")) {
+            base = new byte[webp.length + 18];
+            System.arraycopy(webp, 0, base, 0, 12);
+            System.arraycopy("VP8X".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, base, 12, 4);
+            le32(base, 16, 10);
+            base[20] = (byte) (alpha ? 0x10 : 0);
+            le24(base, 24, width - 1);
+            le24(base, 27, height - 1);
+            System.arraycopy(webp, 12, base, 30, webp.length - 12);
+        }
+        int padded = xmp.length + (xmp.length & 1);
+        byte[] out = java.util.Arrays.copyOf(base, base.length + 8 + padded);
+        out[20] |= 0x04;
+        System.arraycopy("XMP ".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, out, base.length, 4);
+        le32(out, base.length + 4, xmp.length);
+        System.arraycopy(xmp, 0, out, base.length + 8, xmp.length);
         le32(out, 4, out.length - 8);
         return out;
     }

@@ -276,7 +276,9 @@ public final class ViewRenderer {
         if (outWidth > 0) {
             Cancellation.check(); // a region's encoding is worth skipping too
         }
-        return encoder.encode(out, view.quality(), encoders.metadata(info, p, levelScale(info, view.level())));
+        // XMP goes with regions only, as iipsrv's CVT (docs/protocols.md 10).
+        return encoder.encode(out, view.quality(),
+                encoders.metadata(info, p, levelScale(info, view.level()), !view.isTile()));
     }
 
     /**
@@ -292,7 +294,7 @@ public final class ViewRenderer {
             }
             ImageInfo info = image.info();
             return jpeg.encode(pixels, view.quality(),
-                    encoders.metadata(info, view.processing(), levelScale(info, view.level())));
+                    encoders.metadata(info, view.processing(), levelScale(info, view.level()), !view.isTile()));
         }
     }
 
