@@ -68,7 +68,7 @@ public final class Encoders {
 
     /**
      * @param withXmp true for a region (iipsrv's {@code CVT} output), which carries the image's XMP
-     *                packet; tiles do not (docs/protocols.md 10)
+     *                packet and Exif block; tiles do not (docs/protocols.md 10)
      */
     public OutputMetadata metadata(ImageInfo info, Processing processing, double levelScale, boolean withXmp) {
         Map<String, String> text = new HashMap<>();
@@ -88,7 +88,8 @@ public final class Encoders {
         String xmp = withXmp ? info.metadata.get("xmp") : null;
         return new OutputMetadata(info.dpiX * levelScale, info.dpiY * levelScale, info.resolutionUnit,
                 IccEmbedding.profileFor(info, processing, maxIcc), text,
-                xmp == null || xmp.isEmpty() ? null : xmp.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+                xmp == null || xmp.isEmpty() ? null : xmp.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                withXmp ? info.exif : null);
     }
 
     /** The profile a passed-through stored tile gets, or null. */

@@ -171,6 +171,25 @@ public final class JpegEncoder implements ImageEncoder {
         return s;
     }
 
+    /** The Exif block as an APP1 {@code Exif\0\0} segment, or nothing when there is none or it is too long. */
+    static byte[] exifSegment(byte[] exif) {
+        if (exif == null || exif.length < 8 || exif.length > 65535 - 2 - 6) {
+            return new byte[0];
+        }
+        int length = 2 + 6 + exif.length;
+        byte[] s = new byte[2 + length];
+        s[0] = (byte) 0xFF;
+        s[1] = (byte) 0xE1;
+        s[2] = (byte) (length >> 8);
+        s[3] = (byte) length;
+        s[4] = 'E';
+        s[5] = 'x';
+        s[6] = 'i';
+        s[7] = 'f';
+        System.arraycopy(exif, 0, s, 10, exif.length);
+        return s;
+    }
+
     /** Largest profile part in one APP2 segment: 65535 minus the length field and the 14-byte header. */
     private static final int ICC_CHUNK = 65519;
     private static final byte[] ICC_SIGNATURE = "ICC_PROFILE\0".getBytes(StandardCharsets.ISO_8859_1);
@@ -227,7 +246,9 @@ public final class JpegEncoder implements ImageEncoder {
         // The rights (the image's, else COPYRIGHT) in a second comment: JPEG has no copyright field.
         byte[] rights = comSegment(metadata.text("rights"));
         byte[] xmp = xmpSegment(metadata.xmp());
-        int extra = comSegment.length + rights.length + icc.length + xmp.length + (app0 == null ? 0 : app0.length);
+        byte[] exif = exifSegment(metadata.exif());
+        int extra = comSegment.length + rights.length + icc.length + xmp.length + exif.length
+                + (app0 == null ? 0 : app0.length);
         byte[] result = new byte[length + extra];
         System.arraycopy(jpeg, 0, result, 0, insertAt);
         int pos = insertAt;
@@ -241,6 +262,8 @@ public final class JpegEncoder implements ImageEncoder {
         pos += rights.length;
         System.arraycopy(icc, 0, result, pos, icc.length);
         pos += icc.length;
+        System.arraycopy(exif, 0, result, pos, exif.length);
+        pos += exif.length;
         System.arraycopy(xmp, 0, result, pos, xmp.length);
         pos += xmp.length;
         System.arraycopy(jpeg, insertAt, result, pos, length - insertAt);

@@ -109,6 +109,10 @@ public final class PngEncoder implements ImageEncoder {
         internationalText(out, "Author", metadata.text("creator"));
         internationalText(out, "Description", metadata.text("description"));
         internationalText(out, "Copyright", metadata.text("rights"));
+        if (metadata.exif() != null) {
+            // eXIf (PNG 1.5 extensions): the Exif block as JPEG's APP1 holds it after Exif\0\0.
+            chunk(out, "eXIf", metadata.exif(), 0, metadata.exif().length);
+        }
         if (metadata.xmp() != null) {
             // The XMP packet as the XMP specification (Part 3, 1.1.5) puts it in PNG.
             internationalText(out, "XML:com.adobe.xmp", new String(metadata.xmp(), StandardCharsets.UTF_8));

@@ -72,7 +72,8 @@ public final class WebpEncoder implements ImageEncoder {
         byte[] webp = LibWebp.encode(px, w, h, alpha, Math.max(-1, Math.min(100, quality)), METHOD);
         byte[] icc = IccEmbedding.forChannels(metadata, outCh);
         byte[] out = icc == null ? webp : withIccProfile(webp, icc, w, h, alpha);
-        return metadata.xmp() == null ? out : withXmp(out, metadata.xmp(), w, h, alpha);
+        return metadata.xmp() == null && metadata.exif() == null ? out
+                : withMetadata(out, metadata.exif(), metadata.xmp(), w, h, alpha);
     }
 
     /** Grey to RGB (value in each channel), grey+alpha to RGBA. */
@@ -131,10 +132,10 @@ public final class WebpEncoder implements ImageEncoder {
     }
 
     /**
-     * The same image with an XMP chunk at its end (the WebP container's place for it) and the XMP
-     * flag of its VP8X header set; a simple-format file gains the VP8X header first.
+     * The same image with EXIF and XMP chunks at its end, in that order (the WebP container's place
+     * for them), and their flags set in its VP8X header; a simple-format file gains the header first.
      */
-    static byte[] withXmp(byte[] webp, byte[] xmp, int width, int height, boolean alpha) {
+    static byte[] withMetadata(byte[] webp, byte[] exif, byte[] xmp, int width, int height, boolean alpha) {
         if (webp.length < 20 || !ascii(webp, 0, "RIFF") || !ascii(webp, 8, "WEBP")) {
             return webp;
         }
@@ -149,13 +150,20 @@ public final class WebpEncoder implements ImageEncoder {
             le24(base, 27, height - 1);
             System.arraycopy(webp, 12, base, 30, webp.length - 12);
         }
-        int padded = xmp.length + (xmp.length & 1);
-        byte[] out = java.util.Arrays.copyOf(base, base.length + 8 + padded);
-        out[20] |= 0x04;
-        System.arraycopy("XMP ".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, out, base.length, 4);
-        le32(out, base.length + 4, xmp.length);
-        System.arraycopy(xmp, 0, out, base.length + 8, xmp.length);
+        byte[] out = exif == null ? base : appendChunk(base, "EXIF", exif, 0x08);
+        out = xmp == null ? out : appendChunk(out, "XMP ", xmp, 0x04);
         le32(out, 4, out.length - 8);
+        return out;
+    }
+
+    /** An extended file with one more chunk at its end and {@code flag} set in its VP8X header. */
+    private static byte[] appendChunk(byte[] base, String type, byte[] data, int flag) {
+        int padded = data.length + (data.length & 1);
+        byte[] out = java.util.Arrays.copyOf(base, base.length + 8 + padded);
+        out[20] |= flag;
+        System.arraycopy(type.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, out, base.length, 4);
+        le32(out, base.length + 4, data.length);
+        System.arraycopy(data, 0, out, base.length + 8, data.length);
         return out;
     }
 

@@ -33,10 +33,23 @@ public final class ImageInfo {
     public final byte[] iccProfile;
     /** File modification time, milliseconds since the epoch. */
     public final long lastModified;
+    /**
+     * The source's Exif block (a TIFF header and its IFDs, as a JPEG's APP1 holds it after
+     * {@code Exif\0\0}), or null: read from plain JPEG files (docs/protocols.md 10).
+     */
+    public final byte[] exif;
 
     public ImageInfo(String format, List<Level> levels, int channels, int bitsPerSample, SampleType sampleType,
             ColourSpace colourSpace, double[] minValues, double[] maxValues, Map<String, String> metadata,
             double dpiX, double dpiY, int resolutionUnit, byte[] iccProfile, long lastModified) {
+        this(format, levels, channels, bitsPerSample, sampleType, colourSpace, minValues, maxValues, metadata, dpiX,
+                dpiY, resolutionUnit, iccProfile, lastModified, null);
+    }
+
+    /** @param exif the source's Exif block, or null */
+    public ImageInfo(String format, List<Level> levels, int channels, int bitsPerSample, SampleType sampleType,
+            ColourSpace colourSpace, double[] minValues, double[] maxValues, Map<String, String> metadata,
+            double dpiX, double dpiY, int resolutionUnit, byte[] iccProfile, long lastModified, byte[] exif) {
         if (levels.isEmpty()) {
             throw new IllegalArgumentException("an image has at least one level");
         }
@@ -54,6 +67,7 @@ public final class ImageInfo {
         this.resolutionUnit = resolutionUnit;
         this.iccProfile = iccProfile;
         this.lastModified = lastModified;
+        this.exif = exif;
     }
 
     public int width() {

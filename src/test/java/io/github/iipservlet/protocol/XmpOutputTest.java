@@ -17,14 +17,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An image's XMP packet (TIFF XMLPacket) carried into region outputs, iipsrv's CVT output, in each
- * format's own place for it, and not into tiles (docs/protocols.md 10).
+ * An image's XMP packet (TIFF XMLPacket) and Exif block (a plain JPEG's APP1) carried into region
+ * outputs, iipsrv's CVT output, in each format's own place for them, and not into tiles
+ * (docs/protocols.md 10).
  */
 class XmpOutputTest {
     static final String XMP = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf="
             + "\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description xmlns:dc=\"http://purl.org/dc/"
             + "elements/1.1/\"><dc:title>Sch\u00f6n</dc:title></rdf:Description></rdf:RDF></x:xmpmeta>";
     static final byte[] XMP_BYTES = XMP.getBytes(StandardCharsets.UTF_8);
+    static final byte[] EXIF = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 2, 1, 15, 0, 2, 0, 0, 0, 4, 0, 0, 0, 38, 1, 18, 0, 3,
+        0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 'I', 'I', 'P', 0};
 
     @TempDir
     static Path images;
@@ -36,6 +39,24 @@ class XmpOutputTest {
                 .photometric(TiffWriter.Photometric.RGB).tag("XMLPacket", XMP).write(images.resolve("xmp.tif"));
         TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("plain.tif"));
+        // A plain JPEG with an Exif block (big-endian TIFF header, IFD0 with Orientation 1 and Make).
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(600, 400,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(rgb, "jpg", jpeg);
+        byte[] plain = jpeg.toByteArray();
+        byte[] segment = new byte[4 + 6 + EXIF.length];
+        segment[0] = (byte) 0xFF;
+        segment[1] = (byte) 0xE1;
+        segment[2] = (byte) ((segment.length - 2) >> 8);
+        segment[3] = (byte) (segment.length - 2);
+        System.arraycopy("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1), 0, segment, 4, 6);
+        System.arraycopy(EXIF, 0, segment, 10, EXIF.length);
+        byte[] withExif = new byte[plain.length + segment.length];
+        System.arraycopy(plain, 0, withExif, 0, 2);
+        System.arraycopy(segment, 0, withExif, 2, segment.length);
+        System.arraycopy(plain, 2, withExif, 2 + segment.length, plain.length - 2);
+        java.nio.file.Files.write(images.resolve("exif.jpg"), withExif);
         server = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/"));
     }
 
@@ -108,6 +129,26 @@ class XmpOutputTest {
 
         byte[] tiff = get("FIF=xmp.tif&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=tif");
         assertTrue(indexOf(tiff, XMP_BYTES) > 0, "no XMLPacket in the TIFF");
+    }
+
+    @Test
+    void aPlainJpegsExifGoesIntoJpegPngAndWebpRegions() throws Exception {
+        String region = "FIF=exif.jpg&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=";
+        byte[] jpeg = get(region + "jpeg");
+        int at = indexOf(jpeg, ascii("Exif\0\0"));
+        assertTrue(at > 4 && (jpeg[at - 3] & 0xff) == 0xE1, "no APP1 Exif segment");
+        assertEquals(at + 6, indexOf(jpeg, EXIF));
+        byte[] png = get(region + "png");
+        int exif = indexOf(png, ascii("eXIf"));
+        assertTrue(exif > 4, "no eXIf chunk");
+        assertEquals(EXIF.length, (png[exif - 4] & 0xff) << 24 | (png[exif - 3] & 0xff) << 16
+                | (png[exif - 2] & 0xff) << 8 | png[exif - 1] & 0xff);
+        assertEquals(exif + 4, indexOf(png, EXIF));
+        assertNotNull(new Http.Reply(200, null, png).image());
+        byte[] webp = get(region + "webp");
+        assertTrue((webp[20] & 0x08) != 0, "EXIF flag of VP8X");
+        assertEquals(indexOf(webp, ascii("EXIF")) + 8, indexOf(webp, EXIF));
+        assertEquals(-1, indexOf(get("FIF=exif.jpg&JTL=1,0"), EXIF), "a tile carries none");
     }
 
     @Test

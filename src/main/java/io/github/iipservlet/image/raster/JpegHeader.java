@@ -25,9 +25,11 @@ final class JpegHeader {
     final double dpiY;
     /** EXIF orientation, 1 (none) when absent: recorded, never applied. */
     final int orientation;
+    /** The APP1 Exif block after {@code Exif\0\0}, or null. */
+    final byte[] exif;
 
     private JpegHeader(int width, int height, int components, boolean progressive, byte[] iccProfile,
-            int densityUnit, double dpiX, double dpiY, int orientation) {
+            int densityUnit, double dpiX, double dpiY, int orientation, byte[] exif) {
         this.width = width;
         this.height = height;
         this.components = components;
@@ -37,6 +39,7 @@ final class JpegHeader {
         this.dpiX = dpiX;
         this.dpiY = dpiY;
         this.orientation = orientation;
+        this.exif = exif;
     }
 
     /**
@@ -53,6 +56,7 @@ final class JpegHeader {
             double dx = 0;
             double dy = 0;
             int orientation = 1;
+            byte[] exif = null;
             while (true) {
                 int b = in.readUnsignedByte();
                 if (b != 0xFF) {
@@ -75,7 +79,7 @@ final class JpegHeader {
                 if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
                     byte[] sof = new byte[length];
                     in.readFully(sof);
-                    return frame(marker, sof, icc, unit, dx, dy, orientation);
+                    return frame(marker, sof, icc, unit, dx, dy, orientation, exif);
                 }
                 byte[] segment = new byte[length];
                 in.readFully(segment);
@@ -90,6 +94,7 @@ final class JpegHeader {
                     icc.put(segment[12] & 0xff, java.util.Arrays.copyOfRange(segment, 14, length));
                 } else if (marker == 0xE1 && startsWith(segment, "Exif\0\0")) {
                     orientation = exifOrientation(segment, 6);
+                    exif = java.util.Arrays.copyOfRange(segment, 6, length);
                 }
             }
         } catch (ImageBytesStream.Failure e) {
@@ -102,7 +107,7 @@ final class JpegHeader {
     }
 
     private static JpegHeader frame(int marker, byte[] sof, TreeMap<Integer, byte[]> icc, int unit, double dx,
-            double dy, int orientation) throws ImageException {
+            double dy, int orientation, byte[] exif) throws ImageException {
         if (sof.length < 6) {
             throw corrupt("short frame header");
         }
@@ -131,7 +136,7 @@ final class JpegHeader {
             profile = all.toByteArray();
         }
         return new JpegHeader(width, height, components, marker == 0xC2, profile, unit, unit == 0 && dx == 0 ? 0 : dx,
-                dy, orientation);
+                dy, orientation, exif);
     }
 
     /** The Orientation (274) of IFD0 of a TIFF structure at {@code start}, or 1. */

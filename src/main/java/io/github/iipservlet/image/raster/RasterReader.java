@@ -74,7 +74,7 @@ public final class RasterReader implements PyramidReader {
         try {
             JpegHeader h = JpegHeader.read(bytes, object.head());
             ImageInfo info = info(JPEG, h.width, h.height, h.components, 8, h.iccProfile, h.dpiX, h.dpiY,
-                    h.densityUnit, object.lastModified());
+                    h.densityUnit, object.lastModified(), h.exif);
             return new RasterReader(bytes, info, object.identity(), cache, Decoders.jpeg(bytes, codecs));
         } catch (ImageException | RuntimeException e) {
             bytes.close();
@@ -139,6 +139,11 @@ public final class RasterReader implements PyramidReader {
 
     private static ImageInfo info(String format, int width, int height, int channels, int bits, byte[] icc,
             double dpiX, double dpiY, int unit, long lastModified) throws ImageException {
+        return info(format, width, height, channels, bits, icc, dpiX, dpiY, unit, lastModified, null);
+    }
+
+    private static ImageInfo info(String format, int width, int height, int channels, int bits, byte[] icc,
+            double dpiX, double dpiY, int unit, long lastModified, byte[] exif) throws ImageException {
         List<Level> levels;
         try {
             levels = levels(width, height);
@@ -150,7 +155,7 @@ public final class RasterReader implements PyramidReader {
         double[] max = new double[channels];
         Arrays.fill(max, bits == 16 ? 65535 : 255);
         return new ImageInfo(format, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max, Map.of(), dpiX,
-                dpiY, unit, icc, lastModified);
+                dpiY, unit, icc, lastModified, exif);
     }
 
     /** The ICC profile of a PNG's iCCP chunk, or null: the chunks before the first IDAT are walked. */
