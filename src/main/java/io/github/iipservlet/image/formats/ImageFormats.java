@@ -7,7 +7,9 @@ import io.github.iipservlet.image.ImageSource;
 import io.github.iipservlet.image.StoredObject;
 import io.github.iipservlet.image.PyramidReader;
 import io.github.iipservlet.image.jp2.Jp2Decoder;
+import io.github.iipservlet.image.jp2.Jp2Header;
 import io.github.iipservlet.image.jp2.Jp2PyramidReader;
+import io.github.iipservlet.image.jp2.LazySource;
 import io.github.iipservlet.image.raster.RasterCache;
 import io.github.iipservlet.image.raster.RasterReader;
 import io.github.iipservlet.image.tiff.TiffPyramidReader;
@@ -60,16 +62,11 @@ public final class ImageFormats {
                         "Unable to read initial byte sequence of image");
             }
             if (isJpeg2000(magic) && jpeg2000 != null) {
-                ImageSource.LocalFile file = source.localFile(object);
-                try {
-                    PyramidReader reader = Jp2PyramidReader.open(file.path(), object.lastModified(), jpeg2000, file);
-                    file = null;
-                    return reader;
-                } finally {
-                    if (file != null) {
-                        file.close();
-                    }
-                }
+                // Described from its header; the file (a remote one's local copy) is opened on the first decode.
+                Jp2Header header = Jp2Header.read(withHead(bytes, object.head()));
+                StoredObject kept = object.withoutHead();
+                return Jp2PyramidReader.open(header, object.lastModified(),
+                        new LazySource(() -> source.localFile(kept), jpeg2000, header));
             }
             if (isTiff(magic)) {
                 handedOver = true;
@@ -94,6 +91,33 @@ public final class ImageFormats {
                 bytes.close();
             }
         }
+    }
+
+    /** Reads of an object that take what lies in its first bytes, when known, from them. */
+    private static ImageBytes withHead(ImageBytes bytes, byte[] head) {
+        if (head == null) {
+            return bytes;
+        }
+        return new ImageBytes() {
+            @Override
+            public long size() {
+                return bytes.size();
+            }
+
+            @Override
+            public void read(long position, byte[] into, int offset, int length) throws ImageException {
+                if (position >= 0 && position + length <= head.length) {
+                    System.arraycopy(head, (int) position, into, offset, length);
+                } else {
+                    bytes.read(position, into, offset, length);
+                }
+            }
+
+            @Override
+            public void close() {
+                // the caller closes bytes
+            }
+        };
     }
 
     /** True when an object's first bytes are those of a format {@link #open} reads. */

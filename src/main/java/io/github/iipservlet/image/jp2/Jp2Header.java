@@ -1,5 +1,6 @@
 package io.github.iipservlet.image.jp2;
 
+import io.github.iipservlet.image.ImageBytes;
 import io.github.iipservlet.image.ImageException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -148,8 +149,51 @@ public final class Jp2Header {
      */
     public static Jp2Header read(Path file) throws ImageException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            ByteBuffer start = readAt(ch, 0, 12);
+            return read(ch.size(), (pos, n) -> readAt(ch, pos, n));
+        } catch (IOException e) {
+            throw corrupt();
+        }
+    }
+
+    /**
+     * Reads the header of a JP2 file or a bare codestream through positional reads: a remote
+     * file's header is read without fetching the file (its first 64 KB usually hold it).
+     *
+     * @throws ImageException CORRUPT as {@link #read(Path)}, or what a read of the bytes threw
+     */
+    public static Jp2Header read(ImageBytes bytes) throws ImageException {
+        try {
+            return read(bytes.size(), (pos, n) -> {
+                try {
+                    return ByteBuffer.wrap(bytes.read(pos, n));
+                } catch (ImageException e) {
+                    throw new ReadFailure(e);
+                }
+            });
+        } catch (ReadFailure e) {
+            throw e.failure.kind() == ImageException.Kind.CORRUPT ? corrupt() : e.failure;
+        }
+    }
+
+    /** A failed read of {@link ImageBytes}, carried through the parser's IOExceptions. */
+    private static final class ReadFailure extends RuntimeException {
+        final ImageException failure;
+
+        ReadFailure(ImageException failure) {
+            super(failure.getMessage(), null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    /** Positional reads of exactly {@code n} bytes. */
+    @FunctionalInterface
+    private interface Bytes {
+        ByteBuffer readAt(long pos, int n) throws IOException;
+    }
+
+    private static Jp2Header read(long size, Bytes ch) throws ImageException {
+        try {
+            ByteBuffer start = ch.readAt(0, 12);
             if (start.getInt(0) == 0xff4fff51) {
                 return codestream(ch, 0, size, false, 0, null);
             }
@@ -160,12 +204,12 @@ public final class Jp2Header {
             byte[] icc = null;
             long pos = 12;
             while (pos + 8 <= size) {
-                ByteBuffer head = readAt(ch, pos, 8);
+                ByteBuffer head = ch.readAt(pos, 8);
                 long length = Integer.toUnsignedLong(head.getInt(0));
                 int type = head.getInt(4);
                 long body = pos + 8;
                 if (length == 1) {
-                    length = readAt(ch, pos + 8, 8).getLong(0);
+                    length = ch.readAt(pos + 8, 8).getLong(0);
                     body = pos + 16;
                 } else if (length == 0) {
                     length = size - pos;
@@ -180,13 +224,13 @@ public final class Jp2Header {
                 if (type == 0x6a703268) { // jp2h: header superbox; its colr box tells the colour space
                     long p = body;
                     while (p + 8 <= end) {
-                        ByteBuffer sub = readAt(ch, p, 8);
+                        ByteBuffer sub = ch.readAt(p, 8);
                         long subLength = Integer.toUnsignedLong(sub.getInt(0));
                         if (subLength < 8 || p + subLength > end) {
                             throw corrupt();
                         }
                         if (sub.getInt(4) == 0x636f6c72 && enumCs == 0 && icc == null && subLength >= 11) { // colr
-                            ByteBuffer colr = readAt(ch, p + 8, (int) Math.min(subLength - 8, 1 << 24));
+                            ByteBuffer colr = ch.readAt(p + 8, (int) Math.min(subLength - 8, 1 << 24));
                             int method = colr.get(0) & 0xff;
                             if (method == 1 && colr.limit() >= 7) {
                                 enumCs = colr.getInt(3);
@@ -202,14 +246,16 @@ public final class Jp2Header {
                 pos = end;
             }
             throw corrupt();
+        } catch (ReadFailure e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw corrupt();
         }
     }
 
-    private static Jp2Header codestream(FileChannel ch, long pos, long end, boolean boxed, int enumCs, byte[] icc)
+    private static Jp2Header codestream(Bytes ch, long pos, long end, boolean boxed, int enumCs, byte[] icc)
             throws IOException, ImageException {
-        if (readAt(ch, pos, 2).getShort(0) != (short) 0xff4f) {
+        if (ch.readAt(pos, 2).getShort(0) != (short) 0xff4f) {
             throw corrupt();
         }
         pos += 2;
@@ -217,16 +263,16 @@ public final class Jp2Header {
         ByteBuffer cod = null;
         // Main header markers up to the first tile-part (SOT): each is a marker and a length.
         while (pos + 4 <= end && (siz == null || cod == null)) {
-            ByteBuffer m = readAt(ch, pos, 4);
+            ByteBuffer m = ch.readAt(pos, 4);
             int marker = m.getShort(0) & 0xffff;
             int length = m.getShort(2) & 0xffff;
             if (marker == 0xff90 || marker == 0xffd9 || length < 2 || (marker & 0xff00) != 0xff00) {
                 break;
             }
             if (marker == 0xff51) {
-                siz = readAt(ch, pos + 4, length - 2);
+                siz = ch.readAt(pos + 4, length - 2);
             } else if (marker == 0xff52) {
-                cod = readAt(ch, pos + 4, length - 2);
+                cod = ch.readAt(pos + 4, length - 2);
             }
             pos += 2 + length;
         }

@@ -71,6 +71,22 @@ public final class Jp2PyramidReader implements PyramidReader {
     public static Jp2PyramidReader open(Path file, long lastModified, Jp2Decoder decoder, AutoCloseable hold)
             throws ImageException {
         Jp2Header header = Jp2Header.read(file);
+        ImageInfo info = info(header, lastModified);
+        return new Jp2PyramidReader(header, decoder.open(file, header), info, 0, true, hold);
+    }
+
+    /**
+     * A reader whose decoding state is made on its first decode ({@link LazySource}): describing the
+     * image (info.json, OBJ) needs only the header, so a remote file is fetched only when pixels
+     * are asked for (docs/decisions.md Decision 34).
+     */
+    public static Jp2PyramidReader open(Jp2Header header, long lastModified, LazySource source)
+            throws ImageException {
+        ImageInfo info = info(header, lastModified);
+        return new Jp2PyramidReader(header, source, info, 0, true, null);
+    }
+
+    private static ImageInfo info(Jp2Header header, long lastModified) throws ImageException {
         if (header.subsampled || header.precision > 16 || header.width() > Integer.MAX_VALUE
                 || header.height() > Integer.MAX_VALUE) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED, "Unsupported JPEG2000 image");
@@ -96,10 +112,8 @@ public final class Jp2PyramidReader implements PyramidReader {
         double[] min = new double[channels];
         double[] max = new double[channels];
         Arrays.fill(max, bits == 16 ? 65535 : 255);
-        ImageInfo info = new ImageInfo(FORMAT, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
+        return new ImageInfo(FORMAT, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
                 Map.of(), 0, 0, 0, header.iccProfile, modified);
-        Jp2Decoder.Source source = decoder.open(file, header);
-        return new Jp2PyramidReader(header, source, info, 0, true, hold);
     }
 
     @Override

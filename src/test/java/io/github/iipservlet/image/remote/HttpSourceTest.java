@@ -116,11 +116,14 @@ class HttpSourceTest {
     void aJpeg2000FileIsFetchedOnceIntoTheDiskCache() throws Exception {
         Files.copy(images.resolve("rgb.jp2"), images.resolve("once.jp2"));
         origin.resetCounters();
+        // Described from its header, in the first 64 KB: nothing downloaded for info.json.
+        assertEquals(200, Http.get(remote.baseUrl() + "/iiif/once.jp2/info.json").status());
+        assertEquals(1, origin.requests(), "info.json of a remote JPEG2000 file");
         String tile = "?FIF=once.jp2&JTL=5,1";
         Http.Reply first = Http.get(remote.iipUrl() + tile);
         assertEquals(200, first.status());
         long cold = origin.requests();
-        assertEquals(2, cold, "the first 64 KB, then the whole file");
+        assertEquals(2, cold, "the first 64 KB, then the whole file for the first decode");
         for (int t = 0; t < 6; t++) {
             assertEquals(200, Http.get(remote.iipUrl() + "?FIF=once.jp2&JTL=5," + t).status());
         }
