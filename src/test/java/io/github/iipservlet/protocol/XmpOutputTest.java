@@ -57,6 +57,9 @@ class XmpOutputTest {
         System.arraycopy(segment, 0, withExif, 2, segment.length);
         System.arraycopy(plain, 2, withExif, 2 + segment.length, plain.length - 2);
         java.nio.file.Files.write(images.resolve("exif.jpg"), withExif);
+        TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.DEFLATE)
+                .photometric(TiffWriter.Photometric.RGB).write(images.resolve("exif.tif"));
+        withExifIfd(images.resolve("exif.tif"));
         server = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/"));
     }
 
@@ -149,6 +152,66 @@ class XmpOutputTest {
         assertTrue((webp[20] & 0x08) != 0, "EXIF flag of VP8X");
         assertEquals(indexOf(webp, ascii("EXIF")) + 8, indexOf(webp, EXIF));
         assertEquals(-1, indexOf(get("FIF=exif.jpg&JTL=1,0"), EXIF), "a tile carries none");
+    }
+
+    /**
+     * Gives a classic TIFF's first IFD an EXIF IFD (ExifVersion 0230, ColorSpace 1): both IFDs
+     * written at the end of the file, the header pointed at the new IFD0, the old one left unused.
+     */
+    static void withExifIfd(Path tif) throws java.io.IOException {
+        byte[] f = java.nio.file.Files.readAllBytes(tif);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(f).order(f[0] == 'I'
+                ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        int ifd0 = in.getInt(4);
+        int count = in.getShort(ifd0) & 0xffff;
+        int exifAt = (f.length + 1) & ~1;
+        int newIfd0 = exifAt + 2 + 2 * 12 + 4;
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(newIfd0 + 2 + (count + 1) * 12 + 4).order(in.order());
+        out.put(f);
+        out.position(exifAt);
+        out.putShort((short) 2);
+        out.putShort((short) 0x9000).putShort((short) 7).putInt(4).put(ascii("0230"));
+        out.putShort((short) 0xA001).putShort((short) 3).putInt(1).putShort((short) 1).putShort((short) 0);
+        out.putInt(0);
+        out.position(newIfd0);
+        out.putShort((short) (count + 1));
+        boolean added = false;
+        for (int i = 0; i < count; i++) {
+            int at = ifd0 + 2 + i * 12;
+            int tag = in.getShort(at) & 0xffff;
+            if (!added && tag > 0x8769) {
+                out.putShort((short) 0x8769).putShort((short) 4).putInt(1).putInt(exifAt);
+                added = true;
+            }
+            out.put(f, at, 12);
+        }
+        if (!added) {
+            out.putShort((short) 0x8769).putShort((short) 4).putInt(1).putInt(exifAt);
+        }
+        out.putInt(in.getInt(ifd0 + 2 + count * 12));
+        out.putInt(4, newIfd0);
+        java.nio.file.Files.write(tif, out.array());
+    }
+
+    @Test
+    void aTiffsExifIfdGoesIntoJpegAndPngRegions() throws Exception {
+        String region = "FIF=exif.tif&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=";
+        assertEquals("Max-size:700 500", Http.get(server.iipUrl() + "?FIF=exif.tif&OBJ=Max-size").text().trim());
+        byte[] jpeg = get(region + "jpeg");
+        int at = indexOf(jpeg, ascii("Exif\0\0"));
+        assertTrue(at > 4 && (jpeg[at - 3] & 0xff) == 0xE1, "no APP1 Exif segment");
+        byte[] block = java.util.Arrays.copyOfRange(jpeg, at + 6, at - 4 + 2 + ((jpeg[at - 2] & 0xff) << 8
+                | jpeg[at - 1] & 0xff));
+        // A TIFF structure whose IFD0 points at an EXIF IFD holding the two fields.
+        com.twelvemonkeys.imageio.metadata.Directory dir = new com.twelvemonkeys.imageio.metadata.tiff.TIFFReader()
+                .read(new javax.imageio.stream.MemoryCacheImageInputStream(new java.io.ByteArrayInputStream(block)));
+        Object exif = dir.getEntryById(0x8769).getValue();
+        assertTrue(exif instanceof com.twelvemonkeys.imageio.metadata.Directory, String.valueOf(exif));
+        com.twelvemonkeys.imageio.metadata.Directory e = (com.twelvemonkeys.imageio.metadata.Directory) exif;
+        assertEquals(1, ((Number) e.getEntryById(0xA001).getValue()).intValue());
+        assertNotNull(e.getEntryById(0x9000));
+        assertTrue(indexOf(get(region + "png"), ascii("eXIf")) > 0);
+        assertEquals(-1, indexOf(get("FIF=exif.tif&JTL=1,0"), ascii("Exif\0\0")), "a tile carries none");
     }
 
     @Test

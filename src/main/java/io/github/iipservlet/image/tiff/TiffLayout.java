@@ -270,7 +270,8 @@ final class TiffLayout {
             levelList.add(l.level);
         }
         ImageInfo info = new ImageInfo("tiff", levelList, channels, bits, first.sampleType, cs, min, max, metadata,
-                xres.length > 0 ? xres[0] : 0, yres.length > 0 ? yres[0] : 0, iipUnit, iccProfile, lastModified);
+                xres.length > 0 ? xres[0] : 0, yres.length > 0 ? yres[0] : 0, iipUnit, iccProfile, lastModified,
+                exifBlock(ifd0));
         return new Pyramid(info, levels);
     }
 
@@ -435,6 +436,30 @@ final class TiffLayout {
             }
         }
         return rgb;
+    }
+
+    /**
+     * The EXIF IFD of a page (tag 34665), as an Exif block the outputs embed (docs/protocols.md 10):
+     * a TIFF header and an IFD0 that holds only the pointer to the EXIF IFD, written by TwelveMonkeys'
+     * TIFF writer, which lays out the sub-IFD and its values itself. Null when there is none, it does
+     * not fit one JPEG segment, or it cannot be written.
+     */
+    static byte[] exifBlock(Directory ifd0) {
+        Entry exif = ifd0.getEntryById(com.twelvemonkeys.imageio.metadata.tiff.TIFF.TAG_EXIF_IFD);
+        if (exif == null || !(exif.getValue() instanceof Directory)) {
+            return null;
+        }
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            try (javax.imageio.stream.MemoryCacheImageOutputStream stream =
+                    new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+                new com.twelvemonkeys.imageio.metadata.tiff.TIFFWriter().write(List.of(exif), stream);
+            }
+            byte[] block = out.toByteArray();
+            return block.length > 8 && block.length <= 65000 ? block : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static boolean isTiled(Directory d) {
