@@ -628,12 +628,18 @@ public final class TiffWriter {
                     buf.bytes(packed);
                     continue;
                 }
-                if (b.bits < 8) {
-                    // 2 or 4 bits, most significant first, each row padded to a byte
-                    byte[] packed = new byte[(rowLen * b.bits + 7) / 8];
+                if (b.bits != 8 && b.bits != 16 && b.bits != 32) {
+                    // 2 to 15 bits, most significant bit first whatever the byte order (a sample may
+                    // straddle bytes), each row padded to a byte
+                    byte[] packed = new byte[(int) (((long) rowLen * b.bits + 7) / 8)];
                     for (int i = 0; i < rowLen; i++) {
-                        int bit = i * b.bits;
-                        packed[bit >> 3] |= (byte) (((int) row[i]) << (8 - b.bits - (bit & 7)));
+                        int v = (int) row[i];
+                        for (int k = 0; k < b.bits; k++) {
+                            if ((v >>> (b.bits - 1 - k) & 1) != 0) {
+                                long bit = (long) i * b.bits + k;
+                                packed[(int) (bit >> 3)] |= (byte) (0x80 >>> (bit & 7));
+                            }
+                        }
                     }
                     buf.bytes(packed);
                     continue;
