@@ -60,6 +60,21 @@ class XmpOutputTest {
         TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("exif.tif"));
         withExifIfd(images.resolve("exif.tif"));
+        // A JP2 file with JP2's Exif box (uuid "JpgTiffExif->JP2") before its codestream.
+        io.github.iipservlet.testsupport.Jp2Writer.builder().size(400, 300).channels(3).levels(3)
+                .write(images.resolve("exif.jp2"));
+        byte[] jp2 = java.nio.file.Files.readAllBytes(images.resolve("exif.jp2"));
+        int at = 0;
+        while (!new String(jp2, at + 4, 4, StandardCharsets.ISO_8859_1).equals("jp2c")) {
+            at += java.nio.ByteBuffer.wrap(jp2, at, 4).getInt();
+        }
+        byte[] box = new byte[8 + 16 + EXIF.length];
+        java.nio.ByteBuffer.wrap(box).putInt(box.length).put(ascii("uuid")).put(ascii("JpgTiffExif->JP2")).put(EXIF);
+        byte[] spliced = new byte[jp2.length + box.length];
+        System.arraycopy(jp2, 0, spliced, 0, at);
+        System.arraycopy(box, 0, spliced, at, box.length);
+        System.arraycopy(jp2, at, spliced, at + box.length, jp2.length - at);
+        java.nio.file.Files.write(images.resolve("exif.jp2"), spliced);
         server = TestServer.start(Map.of("FILESYSTEM_PREFIX", images + "/"));
     }
 
@@ -152,6 +167,16 @@ class XmpOutputTest {
         assertTrue((webp[20] & 0x08) != 0, "EXIF flag of VP8X");
         assertEquals(indexOf(webp, ascii("EXIF")) + 8, indexOf(webp, EXIF));
         assertEquals(-1, indexOf(get("FIF=exif.jpg&JTL=1,0"), EXIF), "a tile carries none");
+    }
+
+    @Test
+    void aJpeg2000FilesExifBoxGoesIntoRegions() throws Exception {
+        byte[] jpeg = get("FIF=exif.jp2&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=jpeg");
+        int at = indexOf(jpeg, ascii("Exif\0\0"));
+        assertTrue(at > 4 && (jpeg[at - 3] & 0xff) == 0xE1, "no APP1 Exif segment");
+        assertEquals(at + 6, indexOf(jpeg, EXIF));
+        assertTrue(indexOf(get("FIF=exif.jp2&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=png"), EXIF) > 0);
+        assertEquals(-1, indexOf(get("FIF=exif.jp2&JTL=1,0"), EXIF), "a tile carries none");
     }
 
     /**

@@ -40,10 +40,19 @@ public final class Jp2Header {
     public final int enumeratedColourSpace;
     /** ICC profile of a restricted or any-ICC colour specification, or null. */
     public final byte[] iccProfile;
+    /**
+     * The Exif block of a {@code uuid} box "JpgTiffExif->JP2" before the codestream (a TIFF header
+     * and its IFDs), or null (docs/protocols.md 10).
+     */
+    public final byte[] exif;
 
-    private Jp2Header(boolean boxed, ByteBuffer siz, ByteBuffer cod, int enumCs, byte[] icc)
+    /** The UUID of JP2's Exif box, "JpgTiffExif->JP2" in ASCII. */
+    private static final byte[] EXIF_UUID = "JpgTiffExif->JP2".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
+    private Jp2Header(boolean boxed, ByteBuffer siz, ByteBuffer cod, int enumCs, byte[] icc, byte[] exif)
             throws ImageException {
         this.boxed = boxed;
+        this.exif = exif;
         siz.getShort(); // Rsiz: capabilities
         gridWidth = Integer.toUnsignedLong(siz.getInt());
         gridHeight = Integer.toUnsignedLong(siz.getInt());
@@ -195,13 +204,14 @@ public final class Jp2Header {
         try {
             ByteBuffer start = ch.readAt(0, 12);
             if (start.getInt(0) == 0xff4fff51) {
-                return codestream(ch, 0, size, false, 0, null);
+                return codestream(ch, 0, size, false, 0, null, null);
             }
             if (start.getInt(0) != 12 || start.getInt(4) != 0x6a502020 || start.getInt(8) != 0x0d0a870a) {
                 throw corrupt();
             }
             int enumCs = 0;
             byte[] icc = null;
+            byte[] exif = null;
             long pos = 12;
             while (pos + 8 <= size) {
                 ByteBuffer head = ch.readAt(pos, 8);
@@ -219,7 +229,10 @@ public final class Jp2Header {
                 }
                 long end = pos + length;
                 if (type == 0x6a703263) { // jp2c: the codestream
-                    return codestream(ch, body, end, true, enumCs, icc);
+                    return codestream(ch, body, end, true, enumCs, icc, exif);
+                }
+                if (type == 0x75756964 && exif == null && end - body > 16 + 8 && end - body <= 16 + 65000) { // uuid
+                    exif = exifBlock(ch.readAt(body, (int) (end - body)));
                 }
                 if (type == 0x6a703268) { // jp2h: header superbox; its colr box tells the colour space
                     long p = body;
@@ -253,7 +266,25 @@ public final class Jp2Header {
         }
     }
 
-    private static Jp2Header codestream(Bytes ch, long pos, long end, boolean boxed, int enumCs, byte[] icc)
+    /** The Exif block of a uuid box's body when its UUID is JP2's Exif one, else null. */
+    private static byte[] exifBlock(ByteBuffer uuidBox) {
+        byte[] b = new byte[uuidBox.remaining()];
+        uuidBox.get(b);
+        if (!java.util.Arrays.equals(b, 0, 16, EXIF_UUID, 0, 16)) {
+            return null;
+        }
+        int start = 16;
+        if (b.length >= start + 6 && b[start] == 'E' && b[start + 1] == 'x' && b[start + 2] == 'i'
+                && b[start + 3] == 'f' && b[start + 4] == 0 && b[start + 5] == 0) {
+            start += 6;
+        }
+        boolean tiff = b.length >= start + 8 && (b[start] == 'I' && b[start + 1] == 'I' && b[start + 2] == 42
+                || b[start] == 'M' && b[start + 1] == 'M' && b[start + 3] == 42);
+        return tiff ? java.util.Arrays.copyOfRange(b, start, b.length) : null;
+    }
+
+    private static Jp2Header codestream(Bytes ch, long pos, long end, boolean boxed, int enumCs, byte[] icc,
+            byte[] exif)
             throws IOException, ImageException {
         if (ch.readAt(pos, 2).getShort(0) != (short) 0xff4f) {
             throw corrupt();
@@ -279,7 +310,7 @@ public final class Jp2Header {
         if (siz == null || cod == null || siz.limit() < 38 || cod.limit() < 6) {
             throw corrupt();
         }
-        return new Jp2Header(boxed, siz, cod, enumCs, icc);
+        return new Jp2Header(boxed, siz, cod, enumCs, icc, exif);
     }
 
     private static ByteBuffer readAt(FileChannel ch, long pos, int n) throws IOException {

@@ -113,7 +113,7 @@ public final class Jp2PyramidReader implements PyramidReader {
         double[] max = new double[channels];
         Arrays.fill(max, bits == 16 ? 65535 : 255);
         return new ImageInfo(FORMAT, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max,
-                Map.of(), 0, 0, 0, header.iccProfile, modified);
+                Map.of(), 0, 0, 0, header.iccProfile, modified, header.exif);
     }
 
     @Override
