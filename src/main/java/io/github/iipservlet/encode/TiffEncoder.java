@@ -208,7 +208,7 @@ public final class TiffEncoder implements ImageEncoder {
         if (compression == WEBP || compression == ZSTD) {
             setCompressionTag(tiff, compression == WEBP ? TAG_COMPRESSION_WEBP : TAG_COMPRESSION_ZSTD);
         }
-        return tiff;
+        return metadata.exif() == null ? tiff : TiffExif.withExif(tiff, metadata.exif());
     }
 
     /** Sets the Compression tag (259, a SHORT held in its entry) of the first IFD of a classic TIFF. */

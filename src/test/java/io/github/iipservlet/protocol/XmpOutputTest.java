@@ -235,8 +235,28 @@ class XmpOutputTest {
         com.twelvemonkeys.imageio.metadata.Directory e = (com.twelvemonkeys.imageio.metadata.Directory) exif;
         assertEquals(1, ((Number) e.getEntryById(0xA001).getValue()).intValue());
         assertNotNull(e.getEntryById(0x9000));
-        assertTrue(indexOf(get(region + "png"), ascii("eXIf")) > 0);
+        byte[] png = get(region + "png");
+        assertTrue(indexOf(png, ascii("eXIf")) > 0);
         assertEquals(-1, indexOf(get("FIF=exif.tif&JTL=1,0"), ascii("Exif\0\0")), "a tile carries none");
+
+        // TIFF output: an EXIF IFD in its first IFD, and the same pixels as the PNG output.
+        byte[] tif = get(region + "tif");
+        com.twelvemonkeys.imageio.metadata.Directory out = new com.twelvemonkeys.imageio.metadata.tiff.TIFFReader()
+                .read(new javax.imageio.stream.MemoryCacheImageInputStream(new java.io.ByteArrayInputStream(tif)));
+        if (out instanceof com.twelvemonkeys.imageio.metadata.CompoundDirectory c) {
+            out = c.getDirectory(0);
+        }
+        Object tiffExif = out.getEntryById(0x8769).getValue();
+        assertTrue(tiffExif instanceof com.twelvemonkeys.imageio.metadata.Directory, String.valueOf(tiffExif));
+        assertEquals(1, ((Number) ((com.twelvemonkeys.imageio.metadata.Directory) tiffExif).getEntryById(0xA001)
+                .getValue()).intValue());
+        java.awt.image.BufferedImage fromTif = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(tif));
+        java.awt.image.BufferedImage fromPng = new Http.Reply(200, null, png).image();
+        assertNotNull(fromTif, "a TIFF ImageIO reads");
+        assertEquals(fromPng.getWidth(), fromTif.getWidth());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                fromPng.getRaster().getPixels(0, 0, fromPng.getWidth(), fromPng.getHeight(), (int[]) null),
+                fromTif.getRaster().getPixels(0, 0, fromTif.getWidth(), fromTif.getHeight(), (int[]) null));
     }
 
     @Test
