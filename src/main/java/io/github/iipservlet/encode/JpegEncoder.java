@@ -171,6 +171,24 @@ public final class JpegEncoder implements ImageEncoder {
         return s;
     }
 
+    /** A passed-through JPEG tile with the XMP packet's APP1 segment inserted after SOI (and any ICC segments). */
+    public static byte[] withXmp(byte[] jpeg, byte[] xmp) {
+        byte[] app1 = xmpSegment(xmp);
+        if (app1.length == 0 || jpeg.length < 4 || (jpeg[0] & 0xff) != 0xFF || (jpeg[1] & 0xff) != 0xD8) {
+            return jpeg;
+        }
+        int at = 2;
+        // after the APP2 ICC segments withIccProfile put right after SOI
+        while (at + 4 <= jpeg.length && (jpeg[at] & 0xff) == 0xFF && (jpeg[at + 1] & 0xff) == 0xE2) {
+            at += 2 + ((jpeg[at + 2] & 0xff) << 8 | jpeg[at + 3] & 0xff);
+        }
+        byte[] result = new byte[jpeg.length + app1.length];
+        System.arraycopy(jpeg, 0, result, 0, at);
+        System.arraycopy(app1, 0, result, at, app1.length);
+        System.arraycopy(jpeg, at, result, at + app1.length, jpeg.length - at);
+        return result;
+    }
+
     /** The Exif block as an APP1 {@code Exif\0\0} segment, or nothing when there is none or it is too long. */
     static byte[] exifSegment(byte[] exif) {
         if (exif == null || exif.length < 8 || exif.length > 65535 - 2 - 6) {

@@ -135,7 +135,7 @@ public final class WebpEncoder implements ImageEncoder {
      * The same image with EXIF and XMP chunks at its end, in that order (the WebP container's place
      * for them), and their flags set in its VP8X header; a simple-format file gains the header first.
      */
-    static byte[] withMetadata(byte[] webp, byte[] exif, byte[] xmp, int width, int height, boolean alpha) {
+    public static byte[] withMetadata(byte[] webp, byte[] exif, byte[] xmp, int width, int height, boolean alpha) {
         if (webp.length < 20 || !ascii(webp, 0, "RIFF") || !ascii(webp, 8, "WEBP")) {
             return webp;
         }

@@ -194,14 +194,20 @@ public final class ViewRenderer {
             return null;
         }
         byte[] icc = encoders.iccProfile(info, view.processing());
-        if (icc == null) {
-            return stored;
-        }
+        // iipsrv injects the image's XMP into passed-through tiles too, unlike decoded ones (docs/protocols.md 10).
+        String xmpText = info.metadata.get("xmp");
+        byte[] xmp = xmpText == null || xmpText.isEmpty() ? null
+                : xmpText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] out = stored;
         if (jpegOut) {
-            return JpegEncoder.withIccProfile(stored, icc, info.channels);
+            out = icc == null ? out : JpegEncoder.withIccProfile(out, icc, info.channels);
+            return xmp == null ? out : JpegEncoder.withXmp(out, xmp);
         }
         Level level = info.levels.get(view.level());
-        return WebpEncoder.withIccProfile(stored, icc, level.tileWidth(), level.tileHeight(), info.channels == 4);
+        out = icc == null ? out
+                : WebpEncoder.withIccProfile(out, icc, level.tileWidth(), level.tileHeight(), info.channels == 4);
+        return xmp == null ? out
+                : WebpEncoder.withMetadata(out, null, xmp, level.tileWidth(), level.tileHeight(), info.channels == 4);
     }
 
     /** A tile decoded and encoded (after {@link #passedThrough} found no stored JPEG tile to send). */

@@ -39,6 +39,8 @@ class XmpOutputTest {
                 .photometric(TiffWriter.Photometric.RGB).tag("XMLPacket", XMP).write(images.resolve("xmp.tif"));
         TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("plain.tif"));
+        TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.JPEG)
+                .photometric(TiffWriter.Photometric.YCBCR_JPEG).tag("XMLPacket", XMP).write(images.resolve("xmpjpeg.tif"));
         // A plain JPEG with an Exif block (big-endian TIFF header, IFD0 with Orientation 1 and Make).
         java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(600, 400,
                 java.awt.image.BufferedImage.TYPE_INT_RGB);
@@ -257,6 +259,17 @@ class XmpOutputTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(
                 fromPng.getRaster().getPixels(0, 0, fromPng.getWidth(), fromPng.getHeight(), (int[]) null),
                 fromTif.getRaster().getPixels(0, 0, fromTif.getWidth(), fromTif.getHeight(), (int[]) null));
+    }
+
+    /** iipsrv injects the XMP into passed-through tiles, as it does the ICC profile; decoded tiles carry none. */
+    @Test
+    void passedThroughJpegTilesCarryIt() throws Exception {
+        byte[] passed = get("FIF=xmpjpeg.tif&JTL=2,0");
+        int sig = indexOf(passed, ascii("http://ns.adobe.com/xap/1.0/\0"));
+        assertTrue(sig > 0, "no XMP in a passed-through tile");
+        assertEquals(sig + 29, indexOf(passed, XMP_BYTES));
+        assertNotNull(new Http.Reply(200, null, passed).image(), "still a JPEG the JDK decodes");
+        assertEquals(-1, indexOf(get("FIF=xmpjpeg.tif&INV&JTL=2,0"), XMP_BYTES), "a decoded tile");
     }
 
     @Test
