@@ -59,6 +59,19 @@ class XmpOutputTest {
         System.arraycopy(segment, 0, withExif, 2, segment.length);
         System.arraycopy(plain, 2, withExif, 2 + segment.length, plain.length - 2);
         java.nio.file.Files.write(images.resolve("exif.jpg"), withExif);
+        // A plain JPEG with an XMP packet (APP1 http://ns.adobe.com/xap/1.0/).
+        byte[] xmpSegment = new byte[4 + 29 + XMP_BYTES.length];
+        xmpSegment[0] = (byte) 0xFF;
+        xmpSegment[1] = (byte) 0xE1;
+        xmpSegment[2] = (byte) ((xmpSegment.length - 2) >> 8);
+        xmpSegment[3] = (byte) (xmpSegment.length - 2);
+        System.arraycopy(ascii("http://ns.adobe.com/xap/1.0/\0"), 0, xmpSegment, 4, 29);
+        System.arraycopy(XMP_BYTES, 0, xmpSegment, 33, XMP_BYTES.length);
+        byte[] withXmp = new byte[plain.length + xmpSegment.length];
+        System.arraycopy(plain, 0, withXmp, 0, 2);
+        System.arraycopy(xmpSegment, 0, withXmp, 2, xmpSegment.length);
+        System.arraycopy(plain, 2, withXmp, 2 + xmpSegment.length, plain.length - 2);
+        java.nio.file.Files.write(images.resolve("xmp.jpg"), withXmp);
         TiffWriter.builder().size(700, 500).compression(TiffWriter.Compression.DEFLATE)
                 .photometric(TiffWriter.Photometric.RGB).write(images.resolve("exif.tif"));
         withExifIfd(images.resolve("exif.tif"));
@@ -259,6 +272,12 @@ class XmpOutputTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(
                 fromPng.getRaster().getPixels(0, 0, fromPng.getWidth(), fromPng.getHeight(), (int[]) null),
                 fromTif.getRaster().getPixels(0, 0, fromTif.getWidth(), fromTif.getHeight(), (int[]) null));
+    }
+
+    @Test
+    void aPlainJpegsXmpIsReadAndCarried() throws Exception {
+        assertEquals(XMP + "\r\n", new String(get("FIF=xmp.jpg&OBJ=xmp"), StandardCharsets.UTF_8));
+        assertTrue(indexOf(get("FIF=xmp.jpg&RGN=0.1,0.1,0.5,0.5&WID=200&CVT=png"), XMP_BYTES) > 0);
     }
 
     /** iipsrv injects the XMP into passed-through tiles, as it does the ICC profile; decoded tiles carry none. */

@@ -27,6 +27,8 @@ final class JpegHeader {
     final int orientation;
     /** The APP1 Exif block after {@code Exif\0\0}, or null. */
     final byte[] exif;
+    /** The APP1 XMP packet (after {@code http://ns.adobe.com/xap/1.0/\0}), or null. */
+    String xmp;
 
     private JpegHeader(int width, int height, int components, boolean progressive, byte[] iccProfile,
             int densityUnit, double dpiX, double dpiY, int orientation, byte[] exif) {
@@ -57,6 +59,7 @@ final class JpegHeader {
             double dy = 0;
             int orientation = 1;
             byte[] exif = null;
+            String xmp = null;
             while (true) {
                 int b = in.readUnsignedByte();
                 if (b != 0xFF) {
@@ -79,7 +82,9 @@ final class JpegHeader {
                 if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC) {
                     byte[] sof = new byte[length];
                     in.readFully(sof);
-                    return frame(marker, sof, icc, unit, dx, dy, orientation, exif);
+                    JpegHeader h = frame(marker, sof, icc, unit, dx, dy, orientation, exif);
+                    h.xmp = xmp;
+                    return h;
                 }
                 byte[] segment = new byte[length];
                 in.readFully(segment);
@@ -95,6 +100,8 @@ final class JpegHeader {
                 } else if (marker == 0xE1 && startsWith(segment, "Exif\0\0")) {
                     orientation = exifOrientation(segment, 6);
                     exif = java.util.Arrays.copyOfRange(segment, 6, length);
+                } else if (marker == 0xE1 && startsWith(segment, "http://ns.adobe.com/xap/1.0/\0") && xmp == null) {
+                    xmp = new String(segment, 29, length - 29, java.nio.charset.StandardCharsets.UTF_8);
                 }
             }
         } catch (ImageBytesStream.Failure e) {

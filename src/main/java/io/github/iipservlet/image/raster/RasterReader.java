@@ -74,7 +74,7 @@ public final class RasterReader implements PyramidReader {
         try {
             JpegHeader h = JpegHeader.read(bytes, object.head());
             ImageInfo info = info(JPEG, h.width, h.height, h.components, 8, h.iccProfile, h.dpiX, h.dpiY,
-                    h.densityUnit, object.lastModified(), h.exif);
+                    h.densityUnit, object.lastModified(), h.exif, h.xmp == null ? Map.of() : Map.of("xmp", h.xmp));
             return new RasterReader(bytes, info, object.identity(), cache, Decoders.jpeg(bytes, codecs));
         } catch (ImageException | RuntimeException e) {
             bytes.close();
@@ -139,11 +139,12 @@ public final class RasterReader implements PyramidReader {
 
     private static ImageInfo info(String format, int width, int height, int channels, int bits, byte[] icc,
             double dpiX, double dpiY, int unit, long lastModified) throws ImageException {
-        return info(format, width, height, channels, bits, icc, dpiX, dpiY, unit, lastModified, null);
+        return info(format, width, height, channels, bits, icc, dpiX, dpiY, unit, lastModified, null, Map.of());
     }
 
     private static ImageInfo info(String format, int width, int height, int channels, int bits, byte[] icc,
-            double dpiX, double dpiY, int unit, long lastModified, byte[] exif) throws ImageException {
+            double dpiX, double dpiY, int unit, long lastModified, byte[] exif, Map<String, String> metadata)
+            throws ImageException {
         List<Level> levels;
         try {
             levels = levels(width, height);
@@ -154,7 +155,7 @@ public final class RasterReader implements PyramidReader {
         double[] min = new double[channels];
         double[] max = new double[channels];
         Arrays.fill(max, bits == 16 ? 65535 : 255);
-        return new ImageInfo(format, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max, Map.of(), dpiX,
+        return new ImageInfo(format, levels, channels, bits, SampleType.UNSIGNED_INT, cs, min, max, metadata, dpiX,
                 dpiY, unit, icc, lastModified, exif);
     }
 
