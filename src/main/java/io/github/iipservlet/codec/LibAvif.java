@@ -151,7 +151,8 @@ public final class LibAvif {
         boolean alpha = channels == 2 || channels == 4;
         boolean lossless = quantizer < 0;
         int rgbChannels = alpha ? 4 : 3;
-        byte[] rgb = grey ? toRgb(pixels, width * height, channels) : pixels;
+        // libavif converts RGB to its Y plane.
+        byte[] rgb = grey ? GreySamples.toRgb(pixels, width * height, channels) : pixels;
         Runtime runtime = Runtime.getRuntime(LIB);
         Pointer image = LIB.avifImageCreate(width, height, 8, grey ? YUV400 : lossless ? YUV444 : YUV420);
         if (image == null) {
@@ -231,21 +232,5 @@ public final class LibAvif {
             throw new IllegalStateException("libavif could not " + what + " (" + LIB.avifResultToString(result)
                     + detail + ")");
         }
-    }
-
-    /** Grey to RGB (the value in each), grey+alpha to RGBA: libavif converts RGB to its Y plane. */
-    private static byte[] toRgb(byte[] src, int pixels, int ch) {
-        int outCh = ch == 2 ? 4 : 3;
-        byte[] dst = new byte[pixels * outCh];
-        for (int p = 0, s = 0, d = 0; p < pixels; p++, s += ch, d += outCh) {
-            byte v = src[s];
-            dst[d] = v;
-            dst[d + 1] = v;
-            dst[d + 2] = v;
-            if (outCh == 4) {
-                dst[d + 3] = src[s + 1];
-            }
-        }
-        return dst;
     }
 }

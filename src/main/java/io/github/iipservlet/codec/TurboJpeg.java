@@ -104,20 +104,14 @@ public final class TurboJpeg {
         }
         return with(decoders, c -> {
             Pointer in = c.input.copyIn(jpeg);
-            IntByReference w = new IntByReference();
-            IntByReference h = new IntByReference();
-            IntByReference sub = new IntByReference();
-            IntByReference cs = new IntByReference();
-            if (LIB.tjDecompressHeader3(c.handle, in, jpeg.length, w, h, sub, cs) != 0) {
-                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
-            }
-            int colourspace = cs.intValue();
+            int[] header = header(c, in, jpeg.length);
+            int colourspace = header[2];
             if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK) {
                 return null;
             }
             int got = colourspace == TJCS_GRAY ? 1 : 3;
-            int ow = (w.intValue() + denominator - 1) / denominator;
-            int oh = (h.intValue() + denominator - 1) / denominator;
+            int ow = (header[0] + denominator - 1) / denominator;
+            int oh = (header[1] + denominator - 1) / denominator;
             long bytes = (long) ow * oh * got;
             if (bytes > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("JPEG of " + ow + "x" + oh + " is too large to decode whole");
@@ -128,6 +122,22 @@ public final class TurboJpeg {
             out.get(0, pixels, 0, (int) bytes);
             return new Decoded(ow, oh, got, pixels);
         });
+    }
+
+    /**
+     * A JPEG's width, height and libjpeg-turbo colour space, from its header.
+     *
+     * @throws IllegalArgumentException for a damaged header
+     */
+    private static int[] header(Context c, Pointer in, int length) {
+        IntByReference w = new IntByReference();
+        IntByReference h = new IntByReference();
+        IntByReference sub = new IntByReference();
+        IntByReference cs = new IntByReference();
+        if (LIB.tjDecompressHeader3(c.handle, in, length, w, h, sub, cs) != 0) {
+            throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
+        }
+        return new int[] {w.intValue(), h.intValue(), cs.intValue()};
     }
 
     /**
@@ -158,17 +168,11 @@ public final class TurboJpeg {
     private Decoded decode(byte[] jpeg, byte[] dst, int width, int height, int channels) {
         return with(decoders, c -> {
             Pointer in = c.input.copyIn(jpeg);
-            IntByReference w = new IntByReference();
-            IntByReference h = new IntByReference();
-            IntByReference sub = new IntByReference();
-            IntByReference cs = new IntByReference();
-            if (LIB.tjDecompressHeader3(c.handle, in, jpeg.length, w, h, sub, cs) != 0) {
-                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
-            }
-            int colourspace = cs.intValue();
+            int[] header = header(c, in, jpeg.length);
+            int colourspace = header[2];
             int got = colourspace == TJCS_GRAY ? 1 : 3;
-            int ow = w.intValue();
-            int oh = h.intValue();
+            int ow = header[0];
+            int oh = header[1];
             if (dst == null && (ow > width || oh > height)) {
                 throw new IllegalArgumentException("JPEG of " + ow + "x" + oh + " where " + width + "x" + height
                         + " at most was expected");
@@ -200,17 +204,11 @@ public final class TurboJpeg {
         return with(decoders, c -> {
             int size = tables.length + tile.length - 2;
             Pointer in = c.input.copyIn(tables, tile, 2);
-            IntByReference tw = new IntByReference();
-            IntByReference th = new IntByReference();
-            IntByReference sub = new IntByReference();
-            IntByReference cs = new IntByReference();
-            if (LIB.tjDecompressHeader3(c.handle, in, size, tw, th, sub, cs) != 0) {
-                throw new IllegalArgumentException("bad JPEG header: " + LIB.tjGetErrorStr2(c.handle));
-            }
-            int colourspace = cs.intValue();
+            int[] header = header(c, in, size);
+            int colourspace = header[2];
             int ch = dst.channels;
             if (colourspace == TJCS_CMYK || colourspace == TJCS_YCCK || (colourspace == TJCS_GRAY ? 1 : 3) != ch
-                    || tw.intValue() != tileWidth || th.intValue() != tileHeight) {
+                    || header[0] != tileWidth || header[1] != tileHeight) {
                 return false;
             }
             int format = ch == 1 ? TJPF_GRAY : TJPF_RGB;

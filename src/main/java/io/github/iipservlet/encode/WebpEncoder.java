@@ -1,5 +1,6 @@
 package io.github.iipservlet.encode;
 
+import io.github.iipservlet.codec.GreySamples;
 import io.github.iipservlet.image.PixelBlock;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -68,28 +69,12 @@ public final class WebpEncoder implements ImageEncoder {
         }
         boolean alpha = ch == 2 || ch == 4;
         int outCh = alpha ? 4 : 3;
-        byte[] px = ch == outCh ? bytes : expand(bytes, w * h, ch);
+        byte[] px = ch == outCh ? bytes : GreySamples.toRgb(bytes, w * h, ch);
         byte[] webp = LibWebp.encode(px, w, h, alpha, Math.max(-1, Math.min(100, quality)), METHOD);
         byte[] icc = IccEmbedding.forChannels(metadata, outCh);
         byte[] out = icc == null ? webp : withIccProfile(webp, icc, w, h, alpha);
         return metadata.xmp() == null && metadata.exif() == null ? out
                 : withMetadata(out, metadata.exif(), metadata.xmp(), w, h, alpha);
-    }
-
-    /** Grey to RGB (value in each channel), grey+alpha to RGBA. */
-    private static byte[] expand(byte[] src, int pixels, int ch) {
-        int outCh = ch == 2 ? 4 : 3;
-        byte[] dst = new byte[pixels * outCh];
-        for (int p = 0, s = 0, d = 0; p < pixels; p++, s += ch, d += outCh) {
-            byte v = src[s];
-            dst[d] = v;
-            dst[d + 1] = v;
-            dst[d + 2] = v;
-            if (outCh == 4) {
-                dst[d + 3] = src[s + 1];
-            }
-        }
-        return dst;
     }
 
     /**
