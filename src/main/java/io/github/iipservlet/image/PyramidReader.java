@@ -23,6 +23,27 @@ public interface PyramidReader extends AutoCloseable {
     PixelBlock readTile(int level, int tile) throws ImageException;
 
     /**
+     * A tile read as the region of its level it covers, for readers whose tiles are virtual
+     * (JPEG2000, plain images): decoded as an area, never assembled from stored tiles.
+     *
+     * @throws ImageException NOT_FOUND for a level or tile index that does not exist
+     */
+    static PixelBlock tileAsRegion(PyramidReader reader, int level, int tile) throws ImageException {
+        List<Level> levels = reader.info().levels;
+        if (level < 0 || level >= levels.size()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: " + level);
+        }
+        Level lv = levels.get(level);
+        if (tile < 0 || tile >= lv.tileCount()) {
+            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
+        }
+        int col = tile % lv.tilesAcross();
+        int row = tile / lv.tilesAcross();
+        return reader.readRegion(level, col * lv.tileWidth(), row * lv.tileHeight(), lv.tileWidthAt(col),
+                lv.tileHeightAt(row));
+    }
+
+    /**
      * The tile as a complete, decodable JPEG stream without decoding it, when the file stores it
      * as JPEG and the stored bytes show exactly the tile (not an edge tile padded by the writer);
      * otherwise null. Used for codec pass-through.

@@ -133,16 +133,7 @@ public final class Jp2PyramidReader implements PyramidReader {
 
     @Override
     public PixelBlock readTile(int level, int tile) throws ImageException {
-        if (level < 0 || level >= info.levels.size()) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: " + level);
-        }
-        Level lv = info.levels.get(level);
-        if (tile < 0 || tile >= lv.tileCount()) {
-            throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent tile: " + tile);
-        }
-        int col = tile % lv.tilesAcross();
-        int row = tile / lv.tilesAcross();
-        return readRegion(level, col * TILE_SIZE, row * TILE_SIZE, lv.tileWidthAt(col), lv.tileHeightAt(row));
+        return PyramidReader.tileAsRegion(this, level, tile);
     }
 
     @Override
