@@ -35,7 +35,7 @@ class ArchitectureTest {
             List.of("encode", "cache", "image.formats", "metrics"),
             List.of("process", "image.tiff", "image.jp2", "image.remote", "image.raster"),
             List.of("image"),
-            List.of("codec", "parallel", "config"),
+            List.of("codec", "parallel", "config", "access"),
             List.of(""));
 
     private static final String ROOT = "io.github.iipservlet";

@@ -22,8 +22,8 @@ public final class ServerConfig {
     /**
      * Every variable iipsrv reads, plus the deprecated names we still accept (docs/decisions.md
      * Decision 9), plus our own JPEG2000_DECODER (auto, openjpeg or jj2000), MEMCACHED_WAIT,
-     * FLUSH_SECRET, FLUSH_ROLE, TRUSTED_PROXIES and METRICS, and those of remote image sources
-     * (docs/operations.md "Object storage").
+     * FLUSH_SECRET, FLUSH_ROLE, TRUSTED_PROXIES and METRICS, those of remote image sources
+     * (docs/operations.md "Object storage") and of access control (docs/operations.md "Access control").
      */
     public static final Set<String> NAMES = Set.of("VERBOSITY", "LOGFILE", "MAX_IMAGE_CACHE_SIZE",
             "MAX_METADATA_CACHE_SIZE", "FILESYSTEM_PREFIX", "FILESYSTEM_SUFFIX", "FILENAME_PATTERN", "JPEG_QUALITY",
@@ -35,7 +35,9 @@ public final class ServerConfig {
             "MAX_IMAGE_METADATA_CACHE_SIZE", "JPEG2000_DECODER", "MEMCACHED_WAIT", "FLUSH_SECRET", "FLUSH_ROLE",
             "TRUSTED_PROXIES", "METRICS", "S3_ENDPOINT", "S3_REGION", "S3_PATH_STYLE", "REMOTE_CACHE_DIR",
             "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER",
-            "RASTER_CACHE_SIZE");
+            "RASTER_CACHE_SIZE", "ACCESS_RULES", "ACCESS_RULES_FILE", "ACCESS_ORIGINS", "ACCESS_LABEL",
+            "ACCESS_HEADING", "ACCESS_NOTE", "ACCESS_CONFIRM_LABEL", "ACCESS_LOGOUT_LABEL", "ACCESS_DENIED_HEADING",
+            "ACCESS_DENIED_NOTE");
 
     public final int verbosity;
     public final String logFile;
@@ -74,6 +76,23 @@ public final class ServerConfig {
      * {@code 1} open to anybody, anything else the container role a caller must have.
      */
     public final String metrics;
+    /** Ours: access rules (docs/operations.md "Access control"), as written; empty for none. */
+    public final String accessRules;
+    /** Ours: a file of access rules, read again when it changes; empty for none. */
+    public final String accessRulesFile;
+    /**
+     * Ours: origins besides this server's own that may receive IIIF access tokens, separated by
+     * spaces or commas; {@code *} for any.
+     */
+    public final String accessOrigins;
+    /** Ours: the texts of the IIIF access, logout and probe services (IIIF Authorization Flow 2.0). */
+    public final String accessLabel;
+    public final String accessHeading;
+    public final String accessNote;
+    public final String accessConfirmLabel;
+    public final String accessLogoutLabel;
+    public final String accessDeniedHeading;
+    public final String accessDeniedNote;
     /** 0 nearest neighbour, anything else bilinear. */
     public final int interpolation;
     /** Access-Control-Allow-Origin value; empty = CORS off. */
@@ -167,6 +186,16 @@ public final class ServerConfig {
         flushRole = p.text("FLUSH_ROLE", "");
         String metricsValue = p.text("METRICS", "").trim();
         metrics = metricsValue.equals("0") ? "" : metricsValue;
+        accessRules = p.text("ACCESS_RULES", "");
+        accessRulesFile = p.text("ACCESS_RULES_FILE", "");
+        accessOrigins = p.text("ACCESS_ORIGINS", "");
+        accessLabel = p.text("ACCESS_LABEL", "Log in to see restricted images");
+        accessHeading = p.text("ACCESS_HEADING", "This image is restricted");
+        accessNote = p.text("ACCESS_NOTE", "Log in with your account to see it in full.");
+        accessConfirmLabel = p.text("ACCESS_CONFIRM_LABEL", "Log in");
+        accessLogoutLabel = p.text("ACCESS_LOGOUT_LABEL", "Log out");
+        accessDeniedHeading = p.text("ACCESS_DENIED_HEADING", "Restricted image");
+        accessDeniedNote = p.text("ACCESS_DENIED_NOTE", "You may see this image only at a smaller size, or not at all.");
         interpolation = p.integer("INTERPOLATION", 1);
         cors = p.text("CORS", "");
         baseUrl = p.text("BASE_URL", "");

@@ -17,7 +17,14 @@ public class ImageException extends Exception {
          * The image's store did not answer (a timeout, a 5xx, a refused connection) or the object
          * changed while it was read: HTTP 503 with Retry-After, never cached (docs/operations.md "Object storage").
          */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /**
+         * The access rules refuse this caller, who is not logged in: HTTP 401
+         * (docs/operations.md "Access control").
+         */
+        LOGIN_REQUIRED,
+        /** The access rules refuse this caller, who is logged in: HTTP 403. */
+        FORBIDDEN
     }
 
     private final Kind kind;

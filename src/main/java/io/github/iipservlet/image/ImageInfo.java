@@ -78,6 +78,19 @@ public final class ImageInfo {
         return levels.get(0).height();
     }
 
+    /**
+     * The same image without its {@code n} largest levels: the smaller image a limited caller sees
+     * (docs/operations.md "Access control"), whose full size is the largest level kept.
+     */
+    ImageInfo withoutLargestLevels(int n) {
+        if (n == 0) {
+            return this;
+        }
+        return new ImageInfo(format, levels.subList(n, levels.size()), channels, bitsPerSample, sampleType,
+                colourSpace, minValues, maxValues, metadata, dpiX * levels.get(n).width() / width(),
+                dpiY * levels.get(n).height() / height(), resolutionUnit, iccProfile, lastModified, exif);
+    }
+
     public int resolutionCount() {
         return levels.size();
     }

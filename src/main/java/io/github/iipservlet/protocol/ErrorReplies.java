@@ -12,7 +12,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * The one way the protocols answer a failure their own parsing did not (docs/decisions.md Decision 13), so that a
  * given failure gets the same status everywhere: a missing, damaged or unsupported image is 404;
- * a render too large for this server is 400; a heap that ran out anyway, or an image store that
+ * a render too large for this server is 400; one the access rules refuse is 401, or 403 for a
+ * caller who is logged in; a heap that ran out anyway, or an image store that
  * does not answer, is 503 with Retry-After;
  * a render stopped because its client has gone gets no reply;
  * anything else, an Error of a library included, is a bug, logged with its stack trace and
@@ -38,6 +39,12 @@ public final class ErrorReplies {
             // Logged once per outage by the source; here only at debug, or an outage floods the log.
             LOG.debug("{}: {}", request, e.getMessage());
             HttpReplies.storeUnavailable(response, e.getMessage());
+        } else if (failure instanceof ImageException e && e.kind() == ImageException.Kind.LOGIN_REQUIRED) {
+            // HTTP wants a challenge with a 401; a Bearer one, so no browser opens its login dialog.
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"iip-servlet\"");
+            HttpReplies.text(response, HttpServletResponse.SC_UNAUTHORIZED, e.getMessage());
+        } else if (failure instanceof ImageException e && e.kind() == ImageException.Kind.FORBIDDEN) {
+            HttpReplies.text(response, HttpServletResponse.SC_FORBIDDEN, e.getMessage());
         } else if (failure instanceof ImageException e) {
             HttpReplies.notFound(response, e.replyText());
         } else if (failure instanceof TooLargeToRender e) {

@@ -52,9 +52,14 @@ public abstract class TileProtocolServlet extends HttpServlet {
             return;
         }
         Services services = Services.of(getServletContext());
-        try (OpenImage image = services.images().open(PercentDecoding.decode(target.identifier()))) {
+        String identifier = PercentDecoding.decode(target.identifier());
+        try (OpenImage whole = services.images().open(identifier)) {
+            ImageAccess.Decision decision = ImageAccess.decide(request, services, identifier);
+            // A limited caller gets the image without its larger levels: descriptor and levels describe that.
+            OpenImage image = ImageAccess.apply(whole, decision, true);
+            ImageAccess.privateReply(response, decision.restricted(), services.config().cacheControl);
             ImageInfo info = image.info();
-            if (HttpReplies.notModified(request, image)) {
+            if (!decision.restricted() && HttpReplies.notModified(request, image)) {
                 HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
                 return;
             }
@@ -65,6 +70,10 @@ public abstract class TileProtocolServlet extends HttpServlet {
             }
             View view = tileView(image, target.tile(), services.renderer().defaultQuality());
             if (view == null) {
+                if (image != whole && tileView(whole, target.tile(), services.renderer().defaultQuality()) != null) {
+                    // A tile of a level larger than the caller may see (levels are numbered from the smallest).
+                    throw image.refused("this level");
+                }
                 HttpReplies.notFound(response, "No such " + command() + " tile");
                 return;
             }

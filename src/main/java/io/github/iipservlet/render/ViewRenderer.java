@@ -125,6 +125,8 @@ public final class ViewRenderer {
      * @throws TooLargeToRender when the render would need more memory than the whole budget
      */
     public byte[] render(View view, OpenImage image) throws ImageException, TooLargeToRender {
+        // Before the kept renders: one made for a caller allowed more is not this caller's.
+        checkScale(view, image);
         byte[] bytes = cache.get(view);
         if (bytes != null) {
             return bytes;
@@ -157,11 +159,25 @@ public final class ViewRenderer {
      * budget as a render is, for replies made of sample values (SPECTRA, PFL). Not kept.
      */
     public PixelBlock samples(View view, OpenImage image) throws ImageException, TooLargeToRender {
+        checkScale(view, image);
         ImageInfo info = checkedLevel(view, image);
         try (MemoryBudget.Reservation held = budget.reserve(view, info, 1)) {
             PyramidReader reader = reader(view, image);
             return view.isTile() ? reader.readTile(view.level(), view.tile())
                     : reader.readRegion(view.level(), view.x(), view.y(), view.width(), view.height());
+        }
+    }
+
+    /**
+     * Refuses a view that shows more of the image than its caller may receive
+     * (docs/operations.md "Access control"): every path to pixels comes through here.
+     */
+    private static void checkScale(View view, OpenImage image) throws ImageException {
+        if (view.isTile()) {
+            image.checkScale(view.level(), 1, 1);
+        } else {
+            image.checkScale(view.level(), (double) view.outWidth() / view.width(),
+                    (double) view.outHeight() / view.height());
         }
     }
 

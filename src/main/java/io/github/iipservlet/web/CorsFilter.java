@@ -39,7 +39,7 @@ public final class CorsFilter implements Filter {
     static void addHeaders(HttpServletResponse response, String origin) {
         response.setHeader("Access-Control-Allow-Origin", origin);
         response.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-        response.setHeader("Access-Control-Allow-Headers", "Accept, Content-Type, X-Requested-With, If-Modified-Since");
+        response.setHeader("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, X-Requested-With, If-Modified-Since");
         response.setHeader("Access-Control-Max-Age", "86400");
     }
 }

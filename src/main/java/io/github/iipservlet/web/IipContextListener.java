@@ -8,6 +8,8 @@ import io.github.iipservlet.cache.TieredTileStore;
 import io.github.iipservlet.cache.TileStore;
 import io.github.iipservlet.codec.LibAvif;
 import io.github.iipservlet.codec.NativeCodecs;
+import io.github.iipservlet.access.AccessPolicy;
+import io.github.iipservlet.access.AccessTokens;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.encode.Encoders;
 import io.github.iipservlet.encode.OutputFormat;
@@ -73,6 +75,17 @@ public final class IipContextListener implements ServletContextListener {
                 LOG.warn("unknown configuration variable {} is ignored", name);
             }
         }
+        AccessPolicy access;
+        try {
+            access = new AccessPolicy(config.accessRules, config.accessRulesFile);
+        } catch (IllegalArgumentException e) {
+            // Refused outright: a server that cannot read its rules must not serve the images.
+            LOG.error("not started: {}", e.getMessage());
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        if (!access.unconfigured()) {
+            LOG.info("access rules in force: {}", access.rules());
+        }
         // ImageIO's disk cache would create temporary files for every encode.
         ImageIO.setUseCache(false);
         try {
@@ -108,7 +121,7 @@ public final class IipContextListener implements ServletContextListener {
                 LOG.info("/metrics is on, {}", role == null ? "open to anybody" : "for users in the role " + role);
             }
             context.setAttribute(Services.ATTRIBUTE, new Services(config, images, tiles, renderer, jpeg2000.name(),
-                    codecs, System.currentTimeMillis()));
+                    codecs, System.currentTimeMillis(), access, new AccessTokens()));
             // Servers that share memcached share entries only when this matches (docs/operations.md
             // "Several servers sharing memcached"): the line to compare across a fleet.
             LOG.info("{} started; output fingerprint {} ({})", Version.SERVER, fingerprint.hex(),

@@ -35,7 +35,9 @@ class OutputFingerprintTest {
             "DECODER_MODULES", "OMP_NUM_THREADS", "JPEG2000_DECODER", "FLUSH_SECRET", "FLUSH_ROLE",
             "TRUSTED_PROXIES", "METRICS", "S3_ENDPOINT", "S3_REGION", "S3_PATH_STYLE", "REMOTE_CACHE_DIR",
             "REMOTE_CACHE_SIZE", "REMOTE_METADATA_TTL", "REMOTE_TIMEOUT", "REMOTE_CONNECTIONS", "REMOTE_HTTP_HEADER",
-            "RASTER_CACHE_SIZE");
+            "RASTER_CACHE_SIZE", "ACCESS_RULES", "ACCESS_RULES_FILE", "ACCESS_ORIGINS", "ACCESS_LABEL",
+            "ACCESS_HEADING", "ACCESS_NOTE", "ACCESS_CONFIRM_LABEL", "ACCESS_LOGOUT_LABEL", "ACCESS_DENIED_HEADING",
+            "ACCESS_DENIED_NOTE");
 
     private static String of(Map<String, String> settings) {
         return OutputFingerprint.of(ServerConfig.from(settings::get), "iip-servlet/1.0", "OpenJPEG 2.5.0 (libopenjp2)",

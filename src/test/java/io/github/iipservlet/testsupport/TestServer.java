@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.util.security.Credential;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.resource.Resource;
@@ -24,6 +27,9 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
 public final class TestServer implements AutoCloseable {
     /** Same name as ServerConfig.OVERRIDES_ATTRIBUTE; repeated here to keep the test harness independent. */
     public static final String OVERRIDES_ATTRIBUTE = "io.github.iipservlet.config.overrides";
+
+    /** The password of the test realm's users. */
+    public static final String PASSWORD = "pw";
 
     private final Server server;
     private final WebAppContext webapp;
@@ -62,6 +68,14 @@ public final class TestServer implements AutoCloseable {
         webapp.setParentLoaderPriority(true);
         webapp.setAttribute(OVERRIDES_ATTRIBUTE, new HashMap<>(config));
         webapp.setThrowUnavailableOnStartupException(true);
+        // What a container's realm gives the WAR's FORM login (web.xml): users "staff" (role staff)
+        // and "reader" (no role), password "pw". Jetty will not start a login-config without one.
+        UserStore users = new UserStore();
+        users.addUser("staff", Credential.getCredential(PASSWORD), new String[] {"staff"});
+        users.addUser("reader", Credential.getCredential(PASSWORD), new String[0]);
+        HashLoginService login = new HashLoginService("iip-servlet");
+        login.setUserStore(users);
+        webapp.getSecurityHandler().setLoginService(login);
         customizer.accept(webapp);
         server.setHandler(webapp);
         server.start();

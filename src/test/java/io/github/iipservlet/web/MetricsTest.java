@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.iipservlet.testsupport.Http;
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
@@ -15,13 +18,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
-import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
-import org.eclipse.jetty.security.Constraint;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.UserStore;
-import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.util.security.Credential;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,20 +157,36 @@ class MetricsTest {
         }
     }
 
-    /** Jetty's equivalent of a security-constraint on /metrics with BASIC login, two users. */
+    /**
+     * As docs/operations.md "Metrics" says: an override descriptor with a security constraint on
+     * /metrics and BASIC login (replacing the WAR's FORM login), and two users in the realm.
+     */
     private static void basicAuthentication(WebAppContext webapp) {
         UserStore users = new UserStore();
         users.addUser("scraper", Credential.getCredential("pw"), new String[] {"metrics-reader"});
         users.addUser("viewer", Credential.getCredential("pw"), new String[] {"viewer"});
         HashLoginService login = new HashLoginService("metrics");
         login.setUserStore(users);
-        ConstraintSecurityHandler security = (ConstraintSecurityHandler) webapp.getSecurityHandler();
-        security.setLoginService(login);
-        security.setAuthenticator(new BasicAuthenticator());
-        ConstraintMapping mapping = new ConstraintMapping();
-        mapping.setPathSpec("/metrics");
-        mapping.setConstraint(Constraint.ANY_USER);
-        security.addConstraintMapping(mapping);
+        webapp.getSecurityHandler().setLoginService(login);
+        try {
+            Path override = Files.createTempFile("metrics-override", ".xml");
+            override.toFile().deleteOnExit();
+            Files.writeString(override, """
+                    <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                      <security-constraint>
+                        <web-resource-collection>
+                          <web-resource-name>metrics</web-resource-name>
+                          <url-pattern>/metrics</url-pattern>
+                        </web-resource-collection>
+                        <auth-constraint><role-name>**</role-name></auth-constraint>
+                      </security-constraint>
+                      <login-config><auth-method>BASIC</auth-method><realm-name>metrics</realm-name></login-config>
+                    </web-app>
+                    """);
+            webapp.setOverrideDescriptor(override.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String basic(String user) {

@@ -10,6 +10,7 @@ import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
 import io.github.iipservlet.protocol.ErrorReplies;
 import io.github.iipservlet.protocol.HttpReplies;
+import io.github.iipservlet.protocol.ImageAccess;
 import io.github.iipservlet.protocol.OutputNames;
 import io.github.iipservlet.protocol.PercentDecoding;
 import io.github.iipservlet.protocol.ProtocolRequests;
@@ -52,7 +53,7 @@ public final class IiifServlet extends HttpServlet {
             IiifRequest iiif = parse(services, raw);
             if (iiif.kind() == IiifRequest.Kind.REDIRECT) {
                 // Only an image's base URI is one: anything else is not found, not sent elsewhere.
-                try (OpenImage image = services.images().open(iiif.identifier())) {
+                try (OpenImage image = services.images().open(Tier.of(iiif.identifier()).identifier())) {
                     image.view(iiif.page(), 90);
                 }
                 response.setStatus(HttpServletResponse.SC_SEE_OTHER);
@@ -65,10 +66,13 @@ public final class IiifServlet extends HttpServlet {
                 HttpReplies.notFound(response, "IIIF: no such image");
                 return;
             }
-            try (OpenImage opened = services.images().open(iiif.identifier())) {
+            Tier tier = Tier.of(iiif.identifier());
+            ImageAccess.Decision decision = ImageAccess.decide(request, services, tier.identifier());
+            try (OpenImage opened = services.images().open(tier.identifier())) {
                 // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (docs/protocols.md 8.1.5).
-                OpenImage image = opened.view(iiif.page(), 90);
-                if (HttpReplies.notModified(request, image)) {
+                OpenImage image = tier.limit(opened.view(iiif.page(), 90), decision);
+                ImageAccess.privateReply(response, decision.restricted(), config.cacheControl);
+                if (!decision.restricted() && HttpReplies.notModified(request, image)) {
                     HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
                     return;
                 }
@@ -77,7 +81,12 @@ public final class IiifServlet extends HttpServlet {
                     response.setHeader("Cache-Control", "private");
                 }
                 if (iiif.kind() == IiifRequest.Kind.INFO) {
-                    info(request, response, image.info(), version, raw, config);
+                    // The services of the IIIF Authorization Flow on the restricted image's own service,
+                    // whoever asks: they say how to log in, and out.
+                    AuthServices auth = decision.restricted() && tier.pixels() == 0
+                            ? new AuthServices(request, config,
+                            AuthServices.withPage(iiif.identifier(), iiif.page(), config)) : null;
+                    info(request, response, image, version, raw, config, auth);
                 } else {
                     image(response, services, image, iiif.params(), version);
                 }
@@ -101,7 +110,7 @@ public final class IiifServlet extends HttpServlet {
         } catch (IiifError e) {
             String decoded = PercentDecoding.decode(raw);
             if (!decoded.endsWith("/") && !decoded.startsWith("/")) {
-                try (OpenImage image = services.images().open(decoded)) {
+                try (OpenImage image = services.images().open(Tier.of(decoded).identifier())) {
                     return new IiifRequest(IiifRequest.Kind.REDIRECT, decoded, 0, null);
                 } catch (ImageException notAnImage) {
                     // Not an image either: the parameters were wrong.
@@ -111,8 +120,9 @@ public final class IiifServlet extends HttpServlet {
         }
     }
 
-    private static void info(HttpServletRequest request, HttpServletResponse response, ImageInfo info, int version,
-            String raw, ServerConfig config) throws IOException {
+    private static void info(HttpServletRequest request, HttpServletResponse response, OpenImage image, int version,
+            String raw, ServerConfig config, AuthServices auth) throws IOException {
+        ImageInfo info = image.info();
         // iipsrv's X-IIIF-ID: a proxy's word for the id, so believed from trusted proxies only.
         String id = config.trustedProxies.contains(request.getRemoteAddr()) ? request.getHeader("X-IIIF-ID") : null;
         if (id == null || id.isEmpty()) {
@@ -131,7 +141,7 @@ public final class IiifServlet extends HttpServlet {
             response.setHeader("Link", "<" + context
                     + ">;rel=\"http://www.w3.org/ns/json-ld#context\";type=\"application/ld+json\"");
         }
-        byte[] body = InfoJson.body(info, version, id, config).getBytes(StandardCharsets.UTF_8);
+        byte[] body = InfoJson.body(info, version, id, config, image.maxSide(), auth).getBytes(StandardCharsets.UTF_8);
         HttpReplies.content(response, contentType, body, info.lastModified);
     }
 
@@ -140,7 +150,8 @@ public final class IiifServlet extends HttpServlet {
         ServerConfig config = services.config();
         ImageInfo info = image.info();
         Region region = Region.parse(params[0], info.width(), info.height());
-        Size size = Size.parse(params[1], version, region, config.allowUpscaling, config.maxCvt);
+        Size size = Size.parse(Tier.maxSize(params[1], region, info, image.maxSide()), version, region,
+                config.allowUpscaling, config.maxCvt);
         Rotation rotation = Rotation.parse(params[2]);
         QualityFormat qf = QualityFormat.parse(params[3], config.iiifExtensions);
         Processing processing = qf.processing(rotation);

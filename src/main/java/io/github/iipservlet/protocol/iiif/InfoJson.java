@@ -20,16 +20,32 @@ final class InfoJson {
     }
 
     static String body(ImageInfo info, int version, String id, ServerConfig config) {
+        return body(info, version, id, config, Integer.MAX_VALUE, null);
+    }
+
+    /**
+     * @param maxSide the longest side of the whole image the caller may receive (docs/operations.md
+     *                "Access control"): sizes, scale factors and maxWidth/maxHeight go no further
+     * @param auth    the Authorization Flow services of a restricted image, or null
+     */
+    static String body(ImageInfo info, int version, String id, ServerConfig config, int maxSide, AuthServices auth) {
         StringBuilder b = new StringBuilder(1024);
         b.append("{\n");
-        b.append("  \"@context\" : \"http://iiif.io/api/image/").append(version >= 3 ? 3 : version)
-                .append("/context.json\",\n");
+        if (auth != null && version >= 3) {
+            // Auth 2.0 section 2.1: its context first in the list, before the Image API's.
+            b.append("  \"@context\" : [ \"").append(AuthServices.CONTEXT)
+                    .append("\", \"http://iiif.io/api/image/3/context.json\" ],\n");
+        } else {
+            b.append("  \"@context\" : \"http://iiif.io/api/image/").append(version >= 3 ? 3 : version)
+                    .append("/context.json\",\n");
+        }
         b.append("  \"protocol\" : \"http://iiif.io/api/image\",\n");
         b.append("  \"width\" : ").append(info.width()).append(",\n");
         b.append("  \"height\" : ").append(info.height()).append(",\n");
-        sizes(b, info);
-        tiles(b, info);
-        String maxSize = Long.toString(config.maxCvt == Integer.MAX_VALUE ? 4294967295L : config.maxCvt);
+        sizes(b, info, maxSide);
+        tiles(b, info, maxSide);
+        int max = Math.min(config.maxCvt, maxSide);
+        String maxSize = Long.toString(max == Integer.MAX_VALUE ? 4294967295L : max);
         List<String> formats = new ArrayList<>();
         for (OutputFormat f : OutputFormat.values()) {
             if (f.available()) {
@@ -83,23 +99,33 @@ final class InfoJson {
         if (!config.iiifExtraInfo.isEmpty()) {
             b.append(",\n  ").append(config.iiifExtraInfo);
         }
-        if (info.dpiX > 0) {
+        if (info.dpiX > 0 || auth != null) {
             b.append(",\n  \"service\": [\n");
-            b.append("    {\n");
-            b.append("      \"@context\": \"http://iiif.io/api/annex/services/physdim/1/context.json\",\n");
-            if (version >= 3) {
-                // IIIF 3 wants an id and a type on every service (the validator checks); iipsrv has neither.
-                b.append("      \"@id\": \"").append(JsonStrings.escape(id)).append("#physdim\",\n");
-                b.append("      \"@type\": \"PhysicalDimensions\",\n");
+            if (auth != null) {
+                auth.appendTo(b, version, "    ");
+                b.append(info.dpiX > 0 ? ",\n" : "\n");
             }
-            b.append("      \"profile\": \"http://iiif.io/api/annex/services/physdim\",\n");
-            b.append("      \"physicalScale\": ").append(sixDigits(1.0 / info.dpiX)).append(",\n");
-            b.append("      \"physicalUnits\": \"").append(info.resolutionUnit == 1 ? "in" : "cm").append("\"\n");
-            b.append("    }\n");
+            if (info.dpiX > 0) {
+                physicalDimensions(b, info, version, id);
+            }
             b.append("  ]\n");
         }
         b.append("\n}");
         return b.toString();
+    }
+
+    private static void physicalDimensions(StringBuilder b, ImageInfo info, int version, String id) {
+        b.append("    {\n");
+        b.append("      \"@context\": \"http://iiif.io/api/annex/services/physdim/1/context.json\",\n");
+        if (version >= 3) {
+            // IIIF 3 wants an id and a type on every service (the validator checks); iipsrv has neither.
+            b.append("      \"@id\": \"").append(JsonStrings.escape(id)).append("#physdim\",\n");
+            b.append("      \"@type\": \"PhysicalDimensions\",\n");
+        }
+        b.append("      \"profile\": \"http://iiif.io/api/annex/services/physdim\",\n");
+        b.append("      \"physicalScale\": ").append(sixDigits(1.0 / info.dpiX)).append(",\n");
+        b.append("      \"physicalUnits\": \"").append(info.resolutionUnit == 1 ? "in" : "cm").append("\"\n");
+        b.append("    }\n");
     }
 
     /** IIIF compliance: level 2 needs PNG output besides JPEG (iipsrv's rule too). */
@@ -107,26 +133,49 @@ final class InfoJson {
         return OutputFormat.forIiifSuffix("png") != null ? "level2" : "level1";
     }
 
-    /** Every level but the full one, smallest first; a single-level image lists its full size. */
-    private static void sizes(StringBuilder b, ImageInfo info) {
-        b.append("  \"sizes\" : [\n");
+    /**
+     * Every level but the full one, smallest first; a single-level image lists its full size. A
+     * caller limited to {@code maxSide} gets the levels within it, and when none is, the image at
+     * exactly that size.
+     */
+    private static void sizes(StringBuilder b, ImageInfo info, int maxSide) {
+        List<int[]> sizes = new ArrayList<>();
         List<Level> levels = info.levels;
         int n = levels.size();
         for (int k = n - 1; k >= (n == 1 ? 0 : 1); k--) {
             Level level = levels.get(k);
-            b.append("     { \"width\" : ").append(level.width()).append(", \"height\" : ").append(level.height())
-                    .append(" }").append(k > (n == 1 ? 0 : 1) ? ",\n" : "\n");
+            if (fits(level, maxSide)) {
+                sizes.add(new int[] {level.width(), level.height()});
+            }
+        }
+        if (sizes.isEmpty() && maxSide < Integer.MAX_VALUE) {
+            double scale = (double) maxSide / Math.max(info.width(), info.height());
+            sizes.add(new int[] {Math.max(1, (int) (info.width() * scale)), Math.max(1, (int) (info.height() * scale))});
+        }
+        b.append("  \"sizes\" : [\n");
+        for (int i = 0; i < sizes.size(); i++) {
+            b.append("     { \"width\" : ").append(sizes.get(i)[0]).append(", \"height\" : ").append(sizes.get(i)[1])
+                    .append(" }").append(i < sizes.size() - 1 ? ",\n" : "\n");
         }
         b.append("  ],\n");
     }
 
-    private static void tiles(StringBuilder b, ImageInfo info) {
+    private static boolean fits(Level level, int maxSide) {
+        return Math.max(level.width(), level.height()) <= maxSide;
+    }
+
+    /** The tile size and the scale factors of the levels within {@code maxSide}. */
+    private static void tiles(StringBuilder b, ImageInfo info, int maxSide) {
         Level full = info.levels.get(0);
         b.append("  \"tiles\" : [\n");
         b.append("     { \"width\" : ").append(full.tileWidth()).append(", \"height\" : ").append(full.tileHeight())
-                .append(", \"scaleFactors\" : [ 1");
-        for (int k = 1; k < info.levels.size(); k++) {
-            b.append(", ").append(info.width() / info.levels.get(k).width());
+                .append(", \"scaleFactors\" : [ ");
+        boolean first = true;
+        for (int k = 0; k < info.levels.size(); k++) {
+            if (fits(info.levels.get(k), maxSide)) {
+                b.append(first ? "" : ", ").append(k == 0 ? 1 : info.width() / info.levels.get(k).width());
+                first = false;
+            }
         }
         b.append(" ] }\n");
         b.append("  ],\n");

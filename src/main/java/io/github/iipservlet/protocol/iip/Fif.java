@@ -9,7 +9,8 @@ final class Fif implements IipCommand {
     @Override
     public void run(IipSession session, String argument) throws ImageException, IipStop {
         session.openImage(PercentDecoding.decode(argument));
-        if (HttpReplies.notModified(session.request, session.image)) {
+        // A restricted image's replies differ by caller: no 304 for somebody else's copy.
+        if (!session.restricted && HttpReplies.notModified(session.request, session.image)) {
             throw new IipStop(IipStop.Reply.NOT_MODIFIED, "not modified");
         }
     }

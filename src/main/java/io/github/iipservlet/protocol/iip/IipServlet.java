@@ -3,6 +3,7 @@ package io.github.iipservlet.protocol.iip;
 import io.github.iipservlet.Version;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.protocol.ErrorReplies;
+import io.github.iipservlet.protocol.ImageAccess;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.ParsedRequest;
 import io.github.iipservlet.protocol.Services;
@@ -53,6 +54,7 @@ public final class IipServlet extends HttpServlet {
             if (!session.producedSomething()) {
                 session.error("2 1", parsed.requestString());
             }
+            ImageAccess.privateReply(response, session.restricted, services.config().cacheControl);
             reply(session, response);
         } catch (IipStop stop) {
             if (stop.reply == IipStop.Reply.NOT_MODIFIED) {

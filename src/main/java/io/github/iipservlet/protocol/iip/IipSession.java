@@ -5,6 +5,7 @@ import io.github.iipservlet.encode.OutputFormat;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.process.Processing;
+import io.github.iipservlet.protocol.ImageAccess;
 import io.github.iipservlet.protocol.Services;
 import io.github.iipservlet.render.TooLargeToRender;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,6 +25,8 @@ final class IipSession implements AutoCloseable {
     final boolean post;
 
     OpenImage image;
+    /** An image of this request is one the access rules restrict: its reply is private. */
+    boolean restricted;
     /** Every image this request opened: kept open until it ends, as a deferred output may read one. */
     private final List<OpenImage> opened = new ArrayList<>();
 
@@ -116,8 +119,12 @@ final class IipSession implements AutoCloseable {
 
     void openImage(String identifier) throws ImageException {
         image = null;
-        image = services.images().open(identifier);
-        opened.add(image);
+        OpenImage whole = services.images().open(identifier);
+        opened.add(whole);
+        ImageAccess.Decision decision = ImageAccess.decide(request, services, identifier);
+        restricted |= decision.restricted();
+        // A limited caller gets the image without its larger levels: OBJ and the resolutions describe that.
+        image = ImageAccess.apply(whole, decision, true);
     }
 
     /** Queues {@code Error/L:code argument} (docs/protocols.md 2.5.2; without iipsrv's 31-character truncation). */

@@ -25,6 +25,9 @@ final class Jtl implements IipCommand {
             return;
         }
         ImageInfo info = image.info();
+        if (resolution >= info.resolutionCount() && resolution < info.resolutionCount() + image.hiddenLevels()) {
+            throw image.refused("this resolution");
+        }
         if (resolution < 0 || resolution >= info.resolutionCount()) {
             throw new ImageException(ImageException.Kind.NOT_FOUND, "Asked for non-existent resolution: "
                     + resolution);
