@@ -1,5 +1,6 @@
 package io.github.iipservlet.web;
 
+import io.github.iipservlet.access.Limit;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.ImageInfo;
 import io.github.iipservlet.image.ImagePaths;
@@ -10,6 +11,7 @@ import io.github.iipservlet.image.formats.ImageFormats;
 import io.github.iipservlet.image.ImageStore;
 import io.github.iipservlet.image.OpenImage;
 import io.github.iipservlet.protocol.HttpReplies;
+import io.github.iipservlet.protocol.ImageAccess;
 import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.PercentDecoding;
 import io.github.iipservlet.protocol.Services;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * The folders and images under the served folder, as JSON, for the viewer page:
@@ -52,7 +55,9 @@ public final class ImageListServlet extends HttpServlet {
         }
         List<Entry> entries;
         try {
-            entries = folderId == null ? null : list(services.images(), folderId);
+            // What the access rules give this caller of each image (docs/operations.md "Access control").
+            Function<String, Limit> access = id -> ImageAccess.decide(request, services, id).limit();
+            entries = folderId == null ? null : list(services.images(), folderId, access);
         } catch (ImageException e) {
             HttpReplies.storeUnavailable(response, e.getMessage());
             return;
@@ -62,8 +67,10 @@ public final class ImageListServlet extends HttpServlet {
             return;
         }
         HttpReplies.identify(response);
-        // A listing changes whenever a file is added; unlike tiles it must not be kept for a day.
-        response.setHeader("Cache-Control", HttpReplies.NO_CACHE);
+        // A listing changes whenever a file is added; unlike tiles it must not be kept for a day. With
+        // access rules it also depends on who asks.
+        response.setHeader("Cache-Control", services.access().unconfigured() ? HttpReplies.NO_CACHE
+                : "private, " + HttpReplies.NO_CACHE);
         HttpReplies.body(response, "application/json; charset=utf-8",
                 json(folderId, entries).getBytes(StandardCharsets.UTF_8));
     }
@@ -93,7 +100,8 @@ public final class ImageListServlet extends HttpServlet {
      *
      * @throws ImageException UNAVAILABLE when the image store does not answer
      */
-    static List<Entry> list(ImageStore images, String folderId) throws ImageException {
+    static List<Entry> list(ImageStore images, String folderId, Function<String, Limit> access)
+            throws ImageException {
         List<ImageSource.Listed> listed;
         try {
             listed = images.source().list(folderId);
@@ -105,7 +113,7 @@ public final class ImageListServlet extends HttpServlet {
         }
         List<Entry> entries = new ArrayList<>();
         for (ImageSource.Listed child : listed) {
-            Entry e = entry(images, folderId, child);
+            Entry e = entry(images, folderId, child, access);
             if (e != null) {
                 entries.add(e);
             }
@@ -115,8 +123,12 @@ public final class ImageListServlet extends HttpServlet {
         return entries;
     }
 
-    /** The entry of one child, or null when it is not to be shown. */
-    private static Entry entry(ImageStore images, String folderId, ImageSource.Listed child) {
+    /**
+     * The entry of one child, or null when it is not to be shown: an image the caller may not see
+     * at all is not; one they may see smaller shows the size they get.
+     */
+    private static Entry entry(ImageStore images, String folderId, ImageSource.Listed child,
+            Function<String, Limit> access) {
         String rest = child.name().substring(folderId.length());
         if (rest.startsWith(".") || rest.isEmpty() || rest.equals("/")) {
             return null; // its identifier would look hidden, and hidden folders are not listed
@@ -133,10 +145,18 @@ public final class ImageListServlet extends HttpServlet {
         if (!ImagePaths.isSafeIdentifier(id)) {
             return null;
         }
+        Limit limit = access.apply(id);
+        if (limit.none()) {
+            return null;
+        }
         // Through the image store, as a protocol request would open it: the same parsed directories
         // are then already cached when the viewer asks for the image. What is not an image is not shown.
         try (OpenImage image = images.open(id)) {
-            ImageInfo info = image.info();
+            OpenImage seen = limit.full() ? image : image.limitedTo(limit.pixels(), true, ImageException.Kind.FORBIDDEN);
+            if (seen == null) {
+                return null;
+            }
+            ImageInfo info = seen.info();
             return new Entry(child.label(), id, false, info.width(), info.height(), child.size(), null);
         } catch (ImageException e) {
             return e.kind() == ImageException.Kind.UNSUPPORTED && !recognised(images, id) ? null

@@ -70,7 +70,12 @@ public final class IiifServlet extends HttpServlet {
             ImageAccess.Decision decision = ImageAccess.decide(request, services, tier.identifier());
             try (OpenImage opened = services.images().open(tier.identifier())) {
                 // IIIF_DELIMITER's page picks a stack page or a sequence's horizontal view (docs/protocols.md 8.1.5).
-                OpenImage image = tier.limit(opened.view(iiif.page(), 90), decision);
+                OpenImage view = opened.view(iiif.page(), 90);
+                // Somebody who may see nothing still gets info.json, metadata and not pixels: it
+                // carries the services that let them log in.
+                boolean describeOnly = iiif.kind() == IiifRequest.Kind.INFO && tier.pixels() == 0
+                        && decision.limit().none();
+                OpenImage image = describeOnly ? view : tier.limit(view, decision);
                 ImageAccess.privateReply(response, decision.restricted(), config.cacheControl);
                 if (!decision.restricted() && HttpReplies.notModified(request, image)) {
                     HttpReplies.headerOnly(response, HttpServletResponse.SC_NOT_MODIFIED);
