@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * IIIF Authorization Flow access tokens (docs/protocols.md 8.7): opaque random strings, each bound
+ * IIIF Authorization Flow access tokens (docs/protocols.md 8.6): opaque random strings, each bound
  * to the container session it was issued in and to the roles its user had then. A token ends with
  * its session (logout, expiry) or at its own expiry, whichever comes first. Context-scoped: they
  * die with the webapp.

@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The IIIF Authorization Flow 2.0 pages of the webapp (docs/protocols.md 8.7): the access service
+ * The IIIF Authorization Flow 2.0 pages of the webapp (docs/protocols.md 8.6): the access service
  * {@code /auth/login} (behind the container's login: web.xml's security constraint and
  * login-config decide how users log in), the token service {@code /auth/token} and the logout
  * service {@code /auth/logout}. The container authenticates; this only remembers what the access

@@ -6,7 +6,7 @@ import io.github.iipservlet.protocol.ProtocolRequests;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
- * The IIIF Authorization Flow 2.0 services of a restricted image (docs/protocols.md 8.7), as its
+ * The IIIF Authorization Flow 2.0 services of a restricted image (docs/protocols.md 8.6), as its
  * info.json declares them: a probe service for the image, the access service (the container's own
  * login, "active" profile), the token and logout services, with the texts of ACCESS_LABEL and its
  * companions. Also the probe's replies.

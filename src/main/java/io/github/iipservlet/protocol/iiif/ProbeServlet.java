@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The IIIF Authorization Flow 2.0 probe service ({@code /auth/probe/<identifier>}, docs/protocols.md
- * 8.7): what the image's own service would answer this caller, who is known by an access token
+ * 8.6): what the image's own service would answer this caller, who is known by an access token
  * ({@code Authorization: Bearer}) or the session cookie. Always HTTP 200 (Auth 2.0 section 5.2); a
  * refusal names the smaller image service the caller may see instead, when there is one.
  */

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The smaller image service of a restricted image (docs/protocols.md 8.7): {@code <identifier>~max<N>}
+ * The smaller image service of a restricted image (docs/protocols.md 8.6): {@code <identifier>~max<N>}
  * is the image without its levels larger than N pixels, its own IIIF service with its own size, the
  * {@code substitute} the probe offers a caller limited to N. A plain identifier is the image itself.
  *
