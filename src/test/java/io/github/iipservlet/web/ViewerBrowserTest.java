@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +21,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -41,8 +33,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @Tag("browser")
 class ViewerBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String IMAGE = "pics/squares.tif";
     private static final int SQUARE = 100;
     /** Sample points nearer than this (image pixels) to a square's edge are not compared: JPEG and filtering blur edges. */
@@ -58,9 +48,8 @@ class ViewerBrowserTest {
     static Path tmp;
     static TiffWriter.Written source;
     static TestServer server;
-    static ChromeDriverService service;
+    static Chromium chromium;
     static ChromeDriver driver;
-    static Path profile;
 
     static int colour(int x, int y, int c) {
         return PALETTE[Math.floorMod(x / SQUARE * 7 + y / SQUARE * 5, PALETTE.length)][c];
@@ -68,63 +57,32 @@ class ViewerBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "-Pbrowser needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
-        assertTrue(Files.isRegularFile(Path.of("target/viewer-lib/viewer/openseadragon/openseadragon.min.js")),
-                "OpenSeadragon is missing: the build's npm ci step did not run");
+        chromium = Chromium.start();
+        driver = chromium.driver;
         Path images = Files.createDirectories(tmp.resolve("images/pics"));
         // Powers of two: every protocol's level sizes are then exact halvings, whatever rounding it uses.
         source = TiffWriter.builder().size(2048, 1536).tile(256, 256).levels(4)
                 .compression(TiffWriter.Compression.JPEG).photometric(TiffWriter.Photometric.YCBCR_JPEG)
                 .pixels(ViewerBrowserTest::colour).write(images.resolve("squares.tif"));
         server = TestServer.start(0, "/iip", Map.of("FILESYSTEM_PREFIX", tmp.resolve("images") + "/"));
-
-        Path scratch = Files.createDirectories(Path.of("target/browser-test").toAbsolutePath());
-        Path home = Files.createDirectories(scratch.resolve("home"));
-        profile = Files.createTempDirectory(scratch, "profile");
-        // Both programs named explicitly, so Selenium Manager never looks for (or downloads) either.
-        service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().withEnvironment(Map.of("HOME", home.toString()))
-                .withLogFile(scratch.resolve("chromedriver.log").toFile()).build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                "--window-size=1280,1024", "--user-data-dir=" + profile);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (driver != null) {
-            driver.quit();
+        if (chromium != null) {
+            chromium.close();
         }
         if (server != null) {
             server.close();
         }
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     private static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
+        return chromium.js(script, args);
     }
 
-    /** Waits until the viewer has every tile its current view needs, and nothing is loading. */
     private static void waitFullyLoaded() {
-        int[] stable = {0};
-        new WebDriverWait(driver, Duration.ofSeconds(60)).pollingEvery(Duration.ofMillis(100)).until(d -> {
-            Object loaded = js("const v = window.iipViewer.viewer; const item = v.world.getItemAt(0);"
-                    + "return !!item && item.getFullyLoaded() && v.imageLoader.jobsInProgress === 0"
-                    + " && Math.abs(v.viewport.getZoom(false) - v.viewport.getZoom(true)) < 1e-9;");
-            // Several polls in a row: a zoom only marks new tiles as needed on the next frame.
-            stable[0] = Boolean.TRUE.equals(loaded) ? stable[0] + 1 : 0;
-            return stable[0] >= 5;
-        });
+        chromium.waitFullyLoaded();
     }
 
     @ParameterizedTest
@@ -166,18 +124,18 @@ class ViewerBrowserTest {
         assertEquals(0L, ((Number) js("return window.iipViewer.failedTiles;")).longValue(), protocol);
 
         // (b) The canvas shows the source: sampled pixels against the source at the mapped coordinates.
-        @SuppressWarnings("unchecked")
-        List<List<Number>> samples = (List<List<Number>>) js(
-                "const v = window.iipViewer.viewer; const canvas = v.drawer.canvas;"
-                + "const ratio = canvas.width / canvas.clientWidth;"
-                + "const ctx = canvas.getContext('2d'); const out = [];"
-                + "const w = canvas.clientWidth, h = canvas.clientHeight;"
-                + "for (let i = 1; i < 16; i++) for (let j = 1; j < 12; j++) {"
-                + "  const x = Math.round(w * i / 16), y = Math.round(h * j / 12);"
-                + "  const p = v.viewport.viewerElementToImageCoordinates(new OpenSeadragon.Point(x, y));"
-                + "  const px = ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data;"
-                + "  out.push([x, y, p.x, p.y, px[0], px[1], px[2], px[3]]);"
-                + "} return out;");
+        String compared = assertCanvasShows(chromium, source, protocol, shot);
+        System.out.printf("%s: %d tiles, %s%n", protocol, tiles.size(), compared);
+    }
+
+    /**
+     * Checks the viewer's canvas against a source drawn by {@link #colour}: at points across it, the
+     * colour of the image coordinates OpenSeadragon maps them to (away from squares' edges).
+     *
+     * @return how many points and colours were compared, with which drawer
+     */
+    static String assertCanvasShows(Chromium chromium, TiffWriter.Written source, String what, Path shot) {
+        List<List<Number>> samples = chromium.canvasSamples();
         int compared = 0;
         Set<Integer> coloursSeen = new HashSet<>();
         List<String> mismatches = new ArrayList<>();
@@ -207,13 +165,12 @@ class ViewerBrowserTest {
                 }
             }
         }
-        assertTrue(compared >= 40, protocol + ": only " + compared + " sample points inside squares");
-        assertTrue(coloursSeen.size() >= 6, protocol + ": the sampled squares hold " + coloursSeen.size() + " colours");
-        String drawer = (String) js("return window.iipViewer.viewer.drawer.getType();");
-        assertTrue(mismatches.isEmpty(), protocol + " (" + drawer + " drawer): " + mismatches.size() + " of "
+        assertTrue(compared >= 40, what + ": only " + compared + " sample points inside squares");
+        assertTrue(coloursSeen.size() >= 6, what + ": the sampled squares hold " + coloursSeen.size() + " colours");
+        String drawer = (String) chromium.js("return window.iipViewer.viewer.drawer.getType();");
+        assertTrue(mismatches.isEmpty(), what + " (" + drawer + " drawer): " + mismatches.size() + " of "
                 + compared + " points differ from the source (screenshot " + shot + "): " + mismatches);
-        System.out.printf("%s: %d tiles, %d points compared, %d colours, %s drawer%n", protocol, tiles.size(),
-                compared, coloursSeen.size(), drawer);
+        return compared + " points compared, " + coloursSeen.size() + " colours, " + drawer + " drawer";
     }
 
     private static boolean isTile(String protocol, String url) {
@@ -227,10 +184,6 @@ class ViewerBrowserTest {
     }
 
     private static Path screenshot(String protocol) throws Exception {
-        Path dir = Files.createDirectories(Path.of("target/browser-screenshots"));
-        File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Path target = dir.resolve(protocol + ".png");
-        Files.copy(png.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-        return target;
+        return chromium.screenshot(protocol);
     }
 }
