@@ -289,6 +289,13 @@ public final class NativeCodecs implements AutoCloseable {
     @Override
     public void close() {
         trimmer.shutdownNow();
+        try {
+            // A trim under way finishes first: its thread must be gone when the webapp stops
+            // (Tomcat reports a thread still alive then as a leak).
+            trimmer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (ResourcePool<?> p : pools) {
             p.close();
         }
