@@ -66,6 +66,11 @@ abstract class DeploymentCycle {
     /** The container under test, not started (and what it needs besides, started). */
     abstract Container container() throws Exception;
 
+    /** The container {@link #container()} gave, once started. */
+    final Container started() {
+        return container;
+    }
+
     @BeforeAll
     void startContainer() throws Exception {
         started = System.nanoTime();

@@ -19,8 +19,9 @@ import java.util.Map;
  * filled in, appearing as conf/Catalina/localhost/iip.xml (the Host's autoDeploy), and undeployed by
  * removing that file. The distribution's conf/server.xml gets config/tomcat/server.xml merged in
  * (relaxedQueryChars, ErrorReportValve); JVM options come from config/tomcat/setenv.sh, logging
- * from config/log4j2.xml. Tests may add context parameters to the context file (FILESYSTEM_PREFIX
- * among them replacing the images folder) and variables to the Tomcat process's environment.
+ * from config/log4j2.xml, the users of the access rules from config/tomcat/tomcat-users.xml.
+ * Tests may add context parameters to the context file (FILESYSTEM_PREFIX among them replacing
+ * the images folder) and variables to the Tomcat process's environment.
  */
 final class TomcatContainer extends ProcessContainer {
     private final String name;
@@ -71,6 +72,10 @@ final class TomcatContainer extends ProcessContainer {
         // second here instead of ten, only to keep the test short.
         Setup.edit(serverXml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
                 "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        // The users of the access rules (config/tomcat/context.xml) in Tomcat's own realm, the
+        // UserDatabaseRealm of the distribution's server.xml: config/tomcat/tomcat-users.xml.
+        Files.writeString(base.resolve("conf/tomcat-users.xml"), Setup.filledExample("tomcat/tomcat-users.xml",
+                Map.of("\"" + ServedAccess.EXAMPLE_PASSWORD + "\"", "\"" + ServedAccess.PASSWORD + "\"")));
         // JVM options as an administrator sets them: config/tomcat/setenv.sh, with the example
         // Log4j 2 configuration (config/log4j2.xml) writing its file under the base.
         Files.createDirectories(base.resolve("bin"));

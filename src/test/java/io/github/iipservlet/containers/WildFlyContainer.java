@@ -5,15 +5,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * WildFly from wildfly-dist: {@code standalone.sh} with a server base directory under
  * target/containers (a copy of the distribution's standalone configuration), every port chosen
  * free. Configured as an administrator would, by config/wildfly/iip-servlet.cli (system
- * properties) run through jboss-cli.sh against the running server. The first deploy is the plain
- * drop-in: the WAR exactly as built copied into deployments/ as iip.war (context path /iip from the
+ * properties) and config/wildfly/access-control.cli (the access rules; the application users its
+ * comment names added by add-user.sh first) run through jboss-cli.sh against the running server.
+ * The first deploy is the plain drop-in: the WAR exactly as built copied into deployments/ as iip.war (context path /iip from the
  * file name), with no deployment overlay of any kind on the server. The redeploy takes the optional
  * route of config/wildfly/context-root.cli: iip-servlet.war with config/wildfly/jboss-web.xml laid
  * over it, giving the same /iip. Undeployed by removing the file (the deployment scanner).
@@ -62,6 +66,7 @@ final class WildFlyContainer extends ProcessContainer {
                 "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "JBOSS_HOME", home.toString(),
                 "METRICS", ServedProtocols.METRICS.get("METRICS"));
+        addUsers();
         process = ContainerProcess.start(name(), List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
                 "-Djboss.server.base.dir=" + base,
                 "-Djboss.http.port=" + port,
@@ -74,6 +79,30 @@ final class WildFlyContainer extends ProcessContainer {
         // WFLYSRV0025: "... started in N ms"; WFLYSRV0026 is the same with services that failed.
         process.awaitLog("WFLYSRV0025", Duration.ofSeconds(120));
         cli("wildfly/iip-servlet.cli", Map.of("/srv/images/", images + "/"));
+        cli("wildfly/access-control.cli", Map.of());
+    }
+
+    /**
+     * The application users of config/wildfly/access-control.cli, added by the add-user.sh commands
+     * its comment gives (with the test's password), into this server base's configuration.
+     */
+    private void addUsers() throws Exception {
+        String example = Files.readString(Setup.example("wildfly/access-control.cli"), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("(?m)^#\\s+\\$JBOSS_HOME/bin/add-user\\.sh (.+)$").matcher(example);
+        int users = 0;
+        while (m.find()) {
+            List<String> command = new ArrayList<>(List.of("/bin/sh", home.resolve("bin/add-user.sh").toString()));
+            for (String arg : m.group(1).trim().split("\\s+")) {
+                command.add(arg.equals(ServedAccess.EXAMPLE_PASSWORD) ? ServedAccess.PASSWORD : arg);
+            }
+            command.addAll(List.of("-sc", base.resolve("configuration").toString()));
+            ContainerProcess.run(command, base, env, base.resolve("add-user-" + users++ + ".log"),
+                    Duration.ofSeconds(60));
+        }
+        if (users != 2) {
+            throw new AssertionError("config/wildfly/access-control.cli: " + users + " add-user.sh commands, expected"
+                    + " staff and reader");
+        }
     }
 
     /** Runs a config/ CLI example, filled in, through jboss-cli.sh against the running server. */
