@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * Jetty 12 standalone from jetty-home: a JETTY_BASE under target/containers made by start.jar with
  * the http and ee10-deploy modules. The WAR is deployed by config/jetty/iip.xml, filled in,
- * appearing in webapps/ (with config/jetty/iip-override-web.xml in etc/), and undeployed by
- * removing it.
+ * appearing in webapps/ (with config/jetty/iip-override-web.xml and the users of
+ * config/jetty/iip-realm.properties in etc/), and undeployed by removing it.
  */
 final class JettyContainer extends ProcessContainer {
     private final Path home = Setup.path("containers.jetty.home");
@@ -43,6 +43,8 @@ final class JettyContainer extends ProcessContainer {
                 base.resolve("add-modules.log"), Duration.ofSeconds(60));
         Files.createDirectories(base.resolve("etc"));
         Files.copy(Setup.example("jetty/iip-override-web.xml"), base.resolve("etc/iip-override-web.xml"));
+        Files.writeString(base.resolve("etc/iip-realm.properties"), Setup.filledExample("jetty/iip-realm.properties",
+                Map.of(": " + ServedAccess.EXAMPLE_PASSWORD, ": " + ServedAccess.PASSWORD)));
         port = Setup.freePort();
         // scanInterval: Jetty 12.1 only deploys and undeploys at run time when it is positive.
         process = ContainerProcess.start(name(), startJar("jetty.http.host=127.0.0.1", "jetty.http.port=" + port,
