@@ -165,6 +165,7 @@ public final class NativeCodecs implements AutoCloseable {
         trimmer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "iip-native-trim");
             t.setDaemon(true);
+            trimThreads.add(t);
             return t;
         });
         trimmer.scheduleWithFixedDelay(() -> trim(TimeUnit.SECONDS.toNanos(IDLE_SECONDS)), IDLE_SECONDS / 4,
@@ -286,6 +287,9 @@ public final class NativeCodecs implements AutoCloseable {
         return new Stats(handles, (int) nativeMemory.buffers.get(), nativeMemory.bytes.get());
     }
 
+    /** The trim threads made, joined on close. */
+    private final java.util.List<Thread> trimThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Override
     public void close() {
         trimmer.shutdownNow();
@@ -293,6 +297,10 @@ public final class NativeCodecs implements AutoCloseable {
             // A trim under way finishes first: its thread must be gone when the webapp stops
             // (Tomcat reports a thread still alive then as a leak).
             trimmer.awaitTermination(10, TimeUnit.SECONDS);
+            // Terminated is said before the worker thread has ended: wait for the thread itself.
+            for (Thread t : trimThreads) {
+                t.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
