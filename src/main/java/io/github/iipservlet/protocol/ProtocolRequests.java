@@ -107,24 +107,6 @@ public final class ProtocolRequests {
         return scheme + "://" + host + prefix;
     }
 
-    /**
-     * An identifier as a URL path: each segment percent-encoded as UTF-8, the slashes kept (containers
-     * refuse {@code %2F} by default). Unreserved characters stay as they are.
-     */
-    public static String encodePath(String identifier) {
-        StringBuilder b = new StringBuilder(identifier.length() + 16);
-        for (byte c : identifier.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '-'
-                    || c == '.' || c == '_' || c == '~') {
-                b.append((char) c);
-            } else {
-                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4 & 0xf, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return b.toString();
-    }
-
     /** {@link #origin} and the context path: where this webapp's own pages are, as the client sees it. */
     public static String webappUrl(HttpServletRequest request, AddressRanges trustedProxies) {
         return origin(request, trustedProxies) + request.getContextPath();

@@ -1,5 +1,6 @@
 package io.github.iipservlet.image.remote;
 
+import io.github.iipservlet.UrlPaths;
 import io.github.iipservlet.image.ImageSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -49,17 +49,7 @@ final class HttpStore implements Store {
 
     /** The object's URL: the prefix and the name, every byte but unreserved ones and '/' escaped. */
     URI uri(String name) {
-        StringBuilder b = new StringBuilder(prefix.length() + name.length() + 16).append(prefix);
-        for (byte c : name.getBytes(StandardCharsets.UTF_8)) {
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
-                    || c == '_' || c == '~' || c == '/') {
-                b.append((char) c);
-            } else {
-                b.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 15, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-            }
-        }
-        return URI.create(b.toString());
+        return URI.create(prefix + UrlPaths.encode(name));
     }
 
     private HttpRequest.Builder request(String name) {

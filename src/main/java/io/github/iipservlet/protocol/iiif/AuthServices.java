@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
+import io.github.iipservlet.UrlPaths;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.protocol.JsonStrings;
 import io.github.iipservlet.protocol.ProtocolRequests;
@@ -33,7 +34,7 @@ final class AuthServices {
     }
 
     String probeUrl() {
-        return webapp + "/auth/probe/" + ProtocolRequests.encodePath(identifier);
+        return webapp + "/auth/probe/" + UrlPaths.encode(identifier);
     }
 
     /** The probe service with the services under it, one element of info.json's "service" list. */

@@ -1,5 +1,6 @@
 package io.github.iipservlet.protocol.iiif;
 
+import io.github.iipservlet.UrlPaths;
 import io.github.iipservlet.config.ServerConfig;
 import io.github.iipservlet.image.ImageException;
 import io.github.iipservlet.image.OpenImage;
@@ -53,7 +54,7 @@ public final class ProbeServlet extends HttpServlet {
                     if (tier.pixels() == 0 && !decision.limit().none()
                             && view.limitedTo(limit, true, decision.refusal()) != null) {
                         substitute = ProtocolRequests.webappUrl(request, config.trustedProxies) + "/iiif/"
-                                + ProtocolRequests.encodePath(AuthServices.withPage(Tier.name(tier.identifier(),
+                                + UrlPaths.encode(AuthServices.withPage(Tier.name(tier.identifier(),
                                         limit), iiif.page(), config));
                     }
                 }
