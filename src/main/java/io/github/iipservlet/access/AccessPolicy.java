@@ -23,7 +23,7 @@ public final class AccessPolicy {
     private volatile State state;
     private volatile long checkedAt;
 
-    /** The file's rules and what it looked like when they were read. */
+    /** The rules in force (ACCESS_RULES then the file's) and what the file looked like when read. */
     private record State(AccessRules rules, long modified, long size) {
     }
 
@@ -37,7 +37,7 @@ public final class AccessPolicy {
         this.file = file.isBlank() ? null : Path.of(file);
         if (this.file != null) {
             try {
-                state = read(this.file);
+                state = read(inline, this.file);
             } catch (IOException e) {
                 throw new IllegalArgumentException("ACCESS_RULES_FILE " + file + " cannot be read: " + e.getMessage(),
                         e);
@@ -66,7 +66,7 @@ public final class AccessPolicy {
             checkedAt = now;
             reloadIfChanged();
         }
-        return inline.then(state.rules);
+        return state.rules;
     }
 
     private synchronized void reloadIfChanged() {
@@ -76,8 +76,8 @@ public final class AccessPolicy {
             if (a.lastModifiedTime().toMillis() == current.modified && a.size() == current.size) {
                 return;
             }
-            state = read(file);
-            LOG.info("ACCESS_RULES_FILE {} read again: {} rules", file, state.rules.size());
+            state = read(inline, file);
+            LOG.info("ACCESS_RULES_FILE {} read again: {} rules in force", file, state.rules.size());
         } catch (IOException | IllegalArgumentException e) {
             LOG.error("ACCESS_RULES_FILE {} not used, the rules read before stay in force: {}", file, e.getMessage());
             // Not read again until it changes once more.
@@ -90,10 +90,11 @@ public final class AccessPolicy {
         }
     }
 
-    private static State read(Path file) throws IOException {
+    /** The file read, after {@code inline}: joined here once, not on every request. */
+    private static State read(AccessRules inline, Path file) throws IOException {
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        return new State(AccessRules.parse(text, "ACCESS_RULES_FILE " + file.getFileName()),
+        return new State(inline.then(AccessRules.parse(text, "ACCESS_RULES_FILE " + file.getFileName())),
                 a.lastModifiedTime().toMillis(), a.size());
     }
 }

@@ -121,29 +121,43 @@ public final class AccessRules {
         return rules.size();
     }
 
-    /** What a caller may receive of an image: the first rule that matches and applies, else full. */
-    public Limit limitFor(String identifier, Caller caller) {
-        String name = normalise(identifier);
-        for (Rule r : rules) {
-            if (r.appliesTo(caller) && r.pattern.matcher(name).matches()) {
-                return r.limit;
-            }
-        }
-        return Limit.FULL;
+    /**
+     * What the rules say of one caller and one image, read in one pass.
+     *
+     * @param limit      what the caller may receive: the first rule that matches and applies, else full
+     * @param restricted some caller may be refused part of this image (a rule that is not
+     *                   {@code full} matches it): replies about it differ by caller, so no shared
+     *                   cache may keep them
+     */
+    public record Answer(Limit limit, boolean restricted) {
     }
 
-    /**
-     * True when some caller may be refused part of this image: a rule that is not {@code full}
-     * matches it. Replies about such images differ by caller, so no shared cache may keep them.
-     */
-    public boolean restricted(String identifier) {
+    public Answer answer(String identifier, Caller caller) {
         String name = normalise(identifier);
+        Limit limit = null;
+        boolean restricted = false;
         for (Rule r : rules) {
-            if (!r.limit.full() && r.pattern.matcher(name).matches()) {
-                return true;
+            if (r.pattern.matcher(name).matches()) {
+                restricted |= !r.limit.full();
+                if (limit == null && r.appliesTo(caller)) {
+                    limit = r.limit;
+                }
+                if (limit != null && restricted) {
+                    break; // nothing later changes either
+                }
             }
         }
-        return false;
+        return new Answer(limit == null ? Limit.FULL : limit, restricted);
+    }
+
+    /** {@link Answer#limit} alone. */
+    public Limit limitFor(String identifier, Caller caller) {
+        return answer(identifier, caller).limit();
+    }
+
+    /** {@link Answer#restricted} alone (it does not depend on the caller). */
+    public boolean restricted(String identifier) {
+        return answer(identifier, Caller.ANONYMOUS).restricted();
     }
 
     /** The container roles the rules name (not {@code *} or {@code authenticated}). */

@@ -57,7 +57,8 @@ public final class ImageAccess {
             return Decision.OPEN;
         }
         Caller caller = caller(request, services);
-        return new Decision(rules.limitFor(identifier, caller), rules.restricted(identifier), caller.authenticated());
+        AccessRules.Answer answer = rules.answer(identifier, caller);
+        return new Decision(answer.limit(), answer.restricted(), caller.authenticated());
     }
 
     /**
