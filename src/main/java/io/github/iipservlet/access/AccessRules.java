@@ -171,6 +171,17 @@ public final class AccessRules {
         return roles;
     }
 
+    /** The roles of {@link #roles} this caller has: what a token or a session remembers of them. */
+    public Set<String> rolesOf(Caller caller) {
+        Set<String> held = new LinkedHashSet<>();
+        for (String role : roles()) {
+            if (caller.hasRole(role)) {
+                held.add(role);
+            }
+        }
+        return held;
+    }
+
     /**
      * The identifier as the image folder resolves it: without leading slashes and with runs of
      * slashes as one, so {@code //restricted//a.tif} meets the rules of {@code restricted/a.tif}.

@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,8 @@ public final class NativeCodecs implements AutoCloseable {
     private final Zstd zstd;
     private final WebpDecoder webp;
     private final ScheduledExecutorService trimmer;
+    /** The trim threads made, joined on close. */
+    private final List<Thread> trimThreads = new CopyOnWriteArrayList<>();
 
     public NativeCodecs() {
         jpegDecoders = new ResourcePool<>("TurboJPEG decoder", contexts(true), MAX_IDLE, MAX_IDLE_BYTES);
@@ -286,9 +289,6 @@ public final class NativeCodecs implements AutoCloseable {
         int handles = jpegDecoders.live() + jpegEncoders.live() + deflateDecompressors.live();
         return new Stats(handles, (int) nativeMemory.buffers.get(), nativeMemory.bytes.get());
     }
-
-    /** The trim threads made, joined on close. */
-    private final java.util.List<Thread> trimThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public void close() {

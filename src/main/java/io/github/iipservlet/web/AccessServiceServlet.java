@@ -1,6 +1,5 @@
 package io.github.iipservlet.web;
 
-import io.github.iipservlet.access.AccessRules;
 import io.github.iipservlet.access.Caller;
 import io.github.iipservlet.protocol.HttpReplies;
 import io.github.iipservlet.protocol.ImageAccess;
@@ -15,7 +14,6 @@ import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -54,13 +52,7 @@ public final class AccessServiceServlet extends HttpServlet {
             HttpReplies.text(response, HttpServletResponse.SC_FORBIDDEN, "No login is configured for this server");
             return;
         }
-        Set<String> roles = new LinkedHashSet<>();
-        AccessRules rules = services.access().rules();
-        for (String role : rules.roles()) {
-            if (request.isUserInRole(role)) {
-                roles.add(role);
-            }
-        }
+        Set<String> roles = services.access().rules().rolesOf(ImageAccess.sessionCaller(request));
         request.getSession(true).setAttribute(ImageAccess.SESSION_ROLES, roles);
         page(response, "Logged in", "<p>You are logged in as " + html(request.getUserPrincipal().getName())
                 + ". This window closes itself; if it does not, close it.</p>", "window.close();");
@@ -88,12 +80,7 @@ public final class AccessServiceServlet extends HttpServlet {
             if (session == null) {
                 message = error("missingAspect", messageId);
             } else {
-                Set<String> roles = new LinkedHashSet<>();
-                for (String role : services.access().rules().roles()) {
-                    if (caller.hasRole(role)) {
-                        roles.add(role);
-                    }
-                }
+                Set<String> roles = services.access().rules().rolesOf(caller);
                 int seconds = session.getMaxInactiveInterval() > 0 ? session.getMaxInactiveInterval() : 3600;
                 String token = services.tokens().issue(session.getId(), roles, seconds * 1000L);
                 message = "{\"@context\": \"http://iiif.io/api/auth/2/context.json\", \"type\": \"AuthAccessToken2\", "

@@ -55,9 +55,7 @@ class ViewerBrowserAuthTest {
         chromium = Chromium.start();
         driver = chromium.driver;
         Path images = Files.createDirectories(tmp.resolve("images/restricted"));
-        source = TiffWriter.builder().size(2048, 1536).tile(256, 256).levels(4)
-                .compression(TiffWriter.Compression.JPEG).photometric(TiffWriter.Photometric.YCBCR_JPEG)
-                .pixels(ViewerBrowserTest::colour).write(images.resolve("squares.tif"));
+        source = ViewerBrowserTest.writeSquares(images.resolve("squares.tif"));
         server = TestServer.start(0, "/iip", Map.of("FILESYSTEM_PREFIX", tmp.resolve("images") + "/",
                 "ACCESS_RULES", "restricted/** staff full; restricted/** * 256",
                 "ACCESS_HEADING", HEADING, "ACCESS_CONFIRM_LABEL", CONFIRM, "ACCESS_LOGOUT_LABEL", LOGOUT));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.iipservlet.testsupport.TestServer;
 import io.github.iipservlet.testsupport.TiffWriter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,16 @@ class ViewerBrowserTest {
     static Chromium chromium;
     static ChromeDriver driver;
 
+    /**
+     * The 2048x1536 JPEG pyramid of coloured squares the browser tests show. Powers of two: every
+     * protocol's level sizes are then exact halvings, whatever rounding it uses.
+     */
+    static TiffWriter.Written writeSquares(Path file) throws IOException {
+        return TiffWriter.builder().size(2048, 1536).tile(256, 256).levels(4)
+                .compression(TiffWriter.Compression.JPEG).photometric(TiffWriter.Photometric.YCBCR_JPEG)
+                .pixels(ViewerBrowserTest::colour).write(file);
+    }
+
     static int colour(int x, int y, int c) {
         return PALETTE[Math.floorMod(x / SQUARE * 7 + y / SQUARE * 5, PALETTE.length)][c];
     }
@@ -60,10 +71,7 @@ class ViewerBrowserTest {
         chromium = Chromium.start();
         driver = chromium.driver;
         Path images = Files.createDirectories(tmp.resolve("images/pics"));
-        // Powers of two: every protocol's level sizes are then exact halvings, whatever rounding it uses.
-        source = TiffWriter.builder().size(2048, 1536).tile(256, 256).levels(4)
-                .compression(TiffWriter.Compression.JPEG).photometric(TiffWriter.Photometric.YCBCR_JPEG)
-                .pixels(ViewerBrowserTest::colour).write(images.resolve("squares.tif"));
+        source = writeSquares(images.resolve("squares.tif"));
         server = TestServer.start(0, "/iip", Map.of("FILESYSTEM_PREFIX", tmp.resolve("images") + "/"));
     }
 
