@@ -187,6 +187,9 @@ public final class AccessRules {
      * slashes as one, so {@code //restricted//a.tif} meets the rules of {@code restricted/a.tif}.
      */
     static String normalise(String identifier) {
+        if (!identifier.startsWith("/") && !identifier.contains("//")) {
+            return identifier; // the usual case, without a regular expression on every request
+        }
         String s = identifier.replaceAll("/{2,}", "/");
         while (s.startsWith("/")) {
             s = s.substring(1);
