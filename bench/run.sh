@@ -15,6 +15,8 @@
 #   OURS=iipsrv   start a second reference iipsrv as "ours" (reference against itself: shows the noise)
 #   MVN_ARGS=     extra Maven arguments for the build (e.g. -o)
 #   OURS_VARS=    extra configuration for our server, e.g. "JPEG2000_DECODER=jj2000" (the fallback)
+#   PROFILE=1     record a JFR profile of our JVM during each measured run (not the warm-up):
+#                 target/bench/ours-WORKLOAD.jfr, summarised by bench/jfr-top.py after the table
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -22,6 +24,7 @@ DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIO
 XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion jp2tile jp2region}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
 OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}; OURS_VARS=${OURS_VARS:-}
+PROFILE=${PROFILE:-}
 iipsrv_sh=$root/src/test/conformance/iipsrv.sh
 out=$root/target/bench; mkdir -p "$out"
 
@@ -82,7 +85,7 @@ start_servers() {
     bash "$iipsrv_sh" start "$IMAGES" "$OURS_PORT" "${vars[@]}" >/dev/null
     ours_url=http://127.0.0.1:$OURS_PORT/fcgi-bin/iipsrv.fcgi
   else
-    java -Xmx"$XMX" -cp "$classpath" io.github.iipservlet.testsupport.TestServer "$OURS_PORT" \
+    java -Xmx"$XMX" ${PROFILE:+-XX:FlightRecorderOptions:stackdepth=256} -cp "$classpath" io.github.iipservlet.testsupport.TestServer "$OURS_PORT" \
       "FILESYSTEM_PREFIX=$IMAGES/" "CORS=*" "${vars[@]}" $OURS_VARS >"$out/ours-$workload.log" 2>&1 </dev/null &
     ours_pid=$!
     ours_url=http://127.0.0.1:$OURS_PORT/fcgi-bin/iipsrv.fcgi
@@ -98,7 +101,13 @@ measure() { # URL NAME -> sets r_rps r_bad r_sock
   probe_out=$(curl -s -o /dev/null -w '%{http_code} %{content_type} %{size_download}' "$1?$probe")
   echo "  $2 probe ?$probe -> $probe_out"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 30s -s bench/workload.lua "$1" >/dev/null
+  local profiling=
+  if [[ -n $PROFILE && $2 == ours && -n $ours_pid ]]; then
+    rm -f "$out/ours-$workload.jfr"
+    jcmd "$ours_pid" JFR.start name=bench settings=default >/dev/null && profiling=1
+  fi
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s -s bench/workload.lua "$1" >"$out/wrk-$workload-$2.txt"
+  [[ -n $profiling ]] && jcmd "$ours_pid" JFR.stop name=bench filename="$out/ours-$workload.jfr" >/dev/null
   local line; line=$(grep '^RESULT' "$out/wrk-$workload-$2.txt")
   echo "  $2 $line"
   r_rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
@@ -133,6 +142,13 @@ for r in "${rows[@]}"; do echo "$r"; done
 echo "(errors = responses with status >= 400 / socket errors (connect+read+write+timeout))"
 if [[ $OURS == java && -z $OURS_URL ]]; then
   echo "our JVM: -Xmx$XMX, peak RSS (VmHWM) over all workloads: $((ours_peak_kb / 1024)) MiB"
+fi
+if [[ -n $PROFILE && $OURS == java && -z $OURS_URL ]]; then
+  for workload in $WORKLOADS; do
+    [[ -f $out/ours-$workload.jfr ]] || continue
+    echo; echo "profile of ours, $workload ($out/ours-$workload.jfr):"
+    python3 bench/jfr-top.py "$out/ours-$workload.jfr" || true
+  done
 fi
 if (( errors )); then
   echo
