@@ -11,7 +11,6 @@ import io.github.iipservlet.image.PixelBlock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.concurrent.Semaphore;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.PointerByReference;
 import org.apache.logging.log4j.LogManager;
@@ -33,7 +32,8 @@ import org.apache.logging.log4j.Logger;
  * holds the compressed tile and OpenJPEG's code-block structures, measured at 35-40 MB for that
  * 7.5 MB file after one decode. So a codec decodes for one thread at a time, at most
  * {@code concurrency} decodes run at once (more than the cores would only share them), and as many
- * codecs are kept idle, within an estimated {@link #IDLE_BYTES}.
+ * codecs are kept idle, within an estimated {@link #IDLE_BYTES}. Requests waiting for a decode
+ * are decoded together with their neighbours ({@link AreaBatches}).
  */
 public final class OpenJpegDecoder implements Jp2Decoder {
     private static final Logger LOG = LogManager.getLogger(OpenJpegDecoder.class);
@@ -60,7 +60,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
 
     private final libopenjp2 lib;
     private final jnr.ffi.Runtime runtime;
-    private final Semaphore decodes;
+    private final AreaBatches batches;
     private final int maxIdle;
     /** Idle codecs, most recently used first. */
     private final java.util.ArrayDeque<Codec> idle = new java.util.ArrayDeque<>();
@@ -82,7 +82,7 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         }
         this.lib = openJpeg.lib;
         this.runtime = openJpeg.runtime;
-        this.decodes = new Semaphore(Math.max(1, concurrency));
+        this.batches = new AreaBatches(concurrency);
         this.maxIdle = Math.max(1, concurrency);
     }
 
@@ -225,29 +225,31 @@ public final class OpenJpegDecoder implements Jp2Decoder {
         public PixelBlock decode(int reduce, int layers, int x, int y, int width, int height)
                 throws ImageException {
             int n = header.layersToDecode(layers);
-            decodes.acquireUninterruptibly();
+            return batches.decode(new AreaBatches.Key(this, reduce, n), x, y, width, height,
+                    (bx, by, bw, bh) -> decodeWithCodec(reduce, n, bx, by, bw, bh));
+        }
+
+        /** One decode call, with an idle codec of this file, level and layer count when there is one. */
+        private PixelBlock decodeWithCodec(int reduce, int n, int x, int y, int width, int height)
+                throws ImageException {
+            Codec c = reusable ? takeIdle(this, reduce, n) : null;
+            if (c == null) {
+                c = new Codec(this, reduce, n);
+            }
+            boolean keep = false;
             try {
-                Codec c = reusable ? takeIdle(this, reduce, n) : null;
-                if (c == null) {
-                    c = new Codec(this, reduce, n);
+                if (c.codec == null) {
+                    c.start();
                 }
-                boolean keep = false;
-                try {
-                    if (c.codec == null) {
-                        c.start();
-                    }
-                    PixelBlock block = decode(c, reduce, x, y, width, height);
-                    keep = reusable;
-                    return block;
-                } finally {
-                    if (keep) {
-                        giveBack(c);
-                    } else {
-                        c.destroy();
-                    }
-                }
+                PixelBlock block = decode(c, reduce, x, y, width, height);
+                keep = reusable;
+                return block;
             } finally {
-                decodes.release();
+                if (keep) {
+                    giveBack(c);
+                } else {
+                    c.destroy();
+                }
             }
         }
 

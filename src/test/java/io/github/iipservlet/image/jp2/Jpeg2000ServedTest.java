@@ -385,6 +385,38 @@ class Jpeg2000ServedTest {
         assertEquals("94x250", size(iip(d, "FIF=rgb.jp2&JTL=4,1").image().getRaster()));
     }
 
+    /**
+     * A viewer asks for the tiles of its view at once: those that wait for a decode are decoded
+     * together (AreaBatches), and each must still be exactly its own tile, of every file layout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Decoder.class)
+    void tilesAskedForTogetherAreEachExact(Decoder d) throws Exception {
+        int[][] tiles = {{0, 0, 0, 256, 256}, {1, 256, 0, 256, 256}, {2, 512, 0, 188, 256}, {3, 0, 256, 256, 244},
+            {4, 256, 256, 256, 244}, {5, 512, 256, 188, 244}};
+        record File(String name, Jp2Writer.Written w, int top) {
+        }
+        server(d); // skips here, not in the pool, without libopenjp2
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            for (File f : new File[] {new File("untiled.jp2", untiled, 2), new File("rgb.jp2", rgb, 5)}) {
+                for (int round = 0; round < 4; round++) {
+                    List<java.util.concurrent.Future<Http.Reply>> replies = new ArrayList<>();
+                    for (int[] t : tiles) {
+                        replies.add(pool.submit(() -> iip(d, "FIF=" + f.name + "&PTL=" + f.top + "," + t[0])));
+                    }
+                    for (int i = 0; i < tiles.length; i++) {
+                        int[] t = tiles[i];
+                        assertExact(f.name + " tile " + t[0] + " round " + round, t[3], t[4], 3,
+                                source(f.w, t[1], t[2]), png(replies.get(i).get()));
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Decoder.class)
     void virtualLevelsSubsampleTheSmallestResolution(Decoder d) throws Exception {
