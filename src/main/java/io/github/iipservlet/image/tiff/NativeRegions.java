@@ -135,13 +135,13 @@ final class NativeRegions {
             tile.copyTo(p.sx(), p.sy(), p.w(), p.h(), dst, p.dx(), p.dy());
             return true;
         }
+        // The predictor runs along each row from its first pixel, so only the rows the part needs,
+        // up to its last column, are undone (a region's edge tiles need half or less of theirs).
         byte[] scratch = codecs.takeScratch(tile.byteCount());
         try {
-            int rows = p.sy() + p.h();
-            tile.pixels().get(0, scratch, 0, rows * pitch);
-            TileDecoder.undoBytePredictor(scratch, tile.width, rows, tile.channels, pitch);
-            dst.copyRows(scratch, p.sy() * pitch + p.sx() * tile.channels, pitch, p.w() * tile.channels, p.h(),
-                    p.dx(), p.dy());
+            tile.pixels().get(p.sy() * pitch, scratch, 0, p.h() * pitch);
+            TileDecoder.undoBytePredictor(scratch, p.sx() + p.w(), p.h(), tile.channels, pitch);
+            dst.copyRows(scratch, p.sx() * tile.channels, pitch, p.w() * tile.channels, p.h(), p.dx(), p.dy());
         } finally {
             codecs.giveScratch(scratch);
         }

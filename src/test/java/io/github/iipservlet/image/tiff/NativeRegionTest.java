@@ -66,6 +66,17 @@ class NativeRegionTest {
     }
 
     @Test
+    void deflateGreyWithPredictor() throws Exception {
+        assumeTrue(TurboJpeg.available() && "libdeflate".equals(Inflate.implementation()));
+        Path f = tmp.resolve("gp.tif");
+        TiffWriter.builder().size(1000, 700).channels(1).photometric(TiffWriter.Photometric.MINISBLACK)
+                .compression(TiffWriter.Compression.DEFLATE).predictor(2).pixels(TestImages::grey).write(f);
+        try (TiffPyramidReader reader = TiffPyramidReader.open(f, TestCodecs.SHARED)) {
+            assertSameAsJavaPath(reader);
+        }
+    }
+
+    @Test
     void jpegTiles() throws Exception {
         assumeTrue(TurboJpeg.available());
         Path f = tmp.resolve("j.tif");
