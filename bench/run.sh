@@ -6,8 +6,10 @@
 #   THREADS=2 CONNECTIONS=16   wrk -t/-c
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
-#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion jp2tile jp2region"   which to run
+#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion jp2tile jp2region viewer"   which to run
 #             (also webptile, webppass, aviftile: bench/workloads.sh)
+#   VIEWER_SESSIONS=1 VIEWER_CONNECTIONS=6   the viewer workload: sessions per simulated viewer
+#             (each about 300 tiles) and connections per viewer (ViewerTraffic; not wrk, no warm-up)
 #   IMAGES=target/conformance-images      made with make-images.sh unless all six files are there
 #   REF_PORT=9201 OURS_PORT=9202
 #   OURS_URL=http://HOST:PORT/fcgi-bin/iipsrv.fcgi   benchmark that running server as "ours"
@@ -21,10 +23,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
-XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion jp2tile jp2region}
+XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion jp2tile jp2region viewer}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
 OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}; OURS_VARS=${OURS_VARS:-}
 PROFILE=${PROFILE:-}
+VIEWER_SESSIONS=${VIEWER_SESSIONS:-1}; VIEWER_CONNECTIONS=${VIEWER_CONNECTIONS:-6}
 iipsrv_sh=$root/src/test/conformance/iipsrv.sh
 out=$root/target/bench; mkdir -p "$out"
 
@@ -36,8 +39,8 @@ done
 source bench/images.sh
 bench_images
 
-# ---- build ours
-if [[ -z $OURS_URL && $OURS == java ]]; then
+# ---- build ours (and the viewer workload's client, ViewerTraffic, in the test classes)
+if [[ -z $OURS_URL && $OURS == java ]] || [[ " $WORKLOADS " == *" viewer "* ]]; then
   echo "bench: building (mvn test-compile, dependency:build-classpath)"
   { mvn -B -q $MVN_ARGS -DskipTests test-compile &&
     mvn -B -q $MVN_ARGS dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$out/classpath.txt"
@@ -96,10 +99,57 @@ start_servers() {
 # ---- workloads (desc, setup_workload: bench/workloads.sh)
 source bench/workloads.sh
 
+# The viewer workload: the session file is recorded once per run (the same requests for both
+# servers) and replayed once against each freshly started server, without a warm-up run (a warm-up
+# would fill the caches the workload is about). Sets what measure sets.
+viewer_file=
+rm -f "$out/viewer-iipsrv.txt" "$out/viewer-ours.txt"
+measure_viewer() { # URL NAME
+  if [[ -z $viewer_file ]]; then
+    viewer_file=$out/viewer-sessions.txt
+    java -cp "$classpath" io.github.iipservlet.testsupport.ViewerTraffic record "$viewer_file" "$SEED" "$VIEWER_SESSIONS" |
+      sed 's/^/  /'
+  fi
+  local profiling=
+  if [[ -n $PROFILE && $2 == ours && -n $ours_pid ]]; then
+    rm -f "$out/ours-$workload.jfr"
+    jcmd "$ours_pid" JFR.start name=bench settings=default >/dev/null && profiling=1
+  fi
+  java -cp "$classpath" io.github.iipservlet.testsupport.ViewerTraffic replay "$viewer_file" "$1" "$VIEWER_CONNECTIONS" \
+    >"$out/viewer-$2.txt" 2>&1 || { cat "$out/viewer-$2.txt"; echo "bench: viewer replay failed" >&2; exit 1; }
+  [[ -n $profiling ]] && jcmd "$ours_pid" JFR.stop name=bench filename="$out/ours-$workload.jfr" >/dev/null
+  local line; line=$(grep '^RESULT' "$out/viewer-$2.txt")
+  echo "  $2 $line"
+  r_rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$line")
+  r_bad=$(grep -o 'status_errors=[0-9]*' "$out/viewer-$2.txt" | cut -d= -f2)
+  r_sock=$(grep -o 'failures=[0-9]*' "$out/viewer-$2.txt" | cut -d= -f2)
+}
+
+# After the table: the viewer workload's viewport times, per server and combination.
+viewer_summary() {
+  [[ -f $out/viewer-ours.txt || -f $out/viewer-iipsrv.txt ]] || return 0
+  echo
+  echo "viewer: time for a whole viewport to arrive, ms (p50 / p99; nearest rank over the viewports)"
+  printf '%-26s %10s %18s %18s\n' combination viewports "iipsrv p50/p99" "ours p50/p99"
+  awk '
+    FNR == 1 { side = (FILENAME ~ /iipsrv/) ? "ref" : "ours" }
+    { name = ""; n = ""; p50 = ""; p99 = "" }
+    /^RESULT/ { name = "all" }
+    /^  [a-z]+ [^ ]+ +viewports=/ { name = $1 " " $2 }
+    name != "" {
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "viewports") n = kv[2]; if (kv[1] == "p50ms") p50 = kv[2]; if (kv[1] == "p99ms") p99 = kv[2] }
+      if (!(name in seen)) { seen[name] = 1; order[++count] = name }
+      views[name] = n; t[name, side] = p50 " / " p99
+    }
+    END { for (i = 1; i <= count; i++) { k = order[i]; printf "%-26s %10s %18s %18s\n", k, views[k], ((k, "ref") in t) ? t[k, "ref"] : "-", ((k, "ours") in t) ? t[k, "ours"] : "-" } }
+  ' $( [[ -f $out/viewer-iipsrv.txt ]] && echo "$out/viewer-iipsrv.txt") $( [[ -f $out/viewer-ours.txt ]] && echo "$out/viewer-ours.txt")
+}
+
 measure() { # URL NAME -> sets r_rps r_bad r_sock
   local probe_out
   probe_out=$(curl -s -o /dev/null -w '%{http_code} %{content_type} %{size_download}' "$1?$probe")
   echo "  $2 probe ?$probe -> $probe_out"
+  if [[ $workload == viewer ]]; then measure_viewer "$1" "$2"; return; fi
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 30s -s bench/workload.lua "$1" >/dev/null
   local profiling=
   if [[ -n $PROFILE && $2 == ours && -n $ours_pid ]]; then
@@ -140,6 +190,7 @@ echo "ours: $([[ -n $OURS_URL ]] && echo "external $OURS_URL (not restarted; its
 printf '%-8s %12s %12s %8s %14s %14s %12s\n' workload "iipsrv req/s" "ours req/s" ours/ref "iipsrv errors" "ours errors" "ours VmHWM"
 for r in "${rows[@]}"; do echo "$r"; done
 echo "(errors = responses with status >= 400 / socket errors (connect+read+write+timeout))"
+viewer_summary
 if [[ $OURS == java && -z $OURS_URL ]]; then
   echo "our JVM: -Xmx$XMX, peak RSS (VmHWM) over all workloads: $((ours_peak_kb / 1024)) MiB"
 fi
