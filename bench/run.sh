@@ -6,7 +6,7 @@
 #   THREADS=2 CONNECTIONS=16   wrk -t/-c
 #   XMX=512m      our JVM's -Xmx
 #   SEED=42       seed of the random tile/region sequences (the same for both servers)
-#   WORKLOADS="hot deflate jpeg region iiiftile iiifregion jp2tile jp2region viewer"   which to run
+#   WORKLOADS="hot deflate jpeg region dregion iiiftile iiifregion jp2tile jp2region viewer"   which to run
 #             (also webptile, webppass, aviftile: bench/workloads.sh)
 #   VIEWER_SESSIONS=1 VIEWER_CONNECTIONS=6   the viewer workload: sessions per simulated viewer
 #             (each about 300 tiles) and connections per viewer (ViewerTraffic; not wrk, no warm-up)
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 DURATION=${DURATION:-15}; WARMUP=${WARMUP:-20}; THREADS=${THREADS:-2}; CONNECTIONS=${CONNECTIONS:-16}
-XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region iiiftile iiifregion jp2tile jp2region viewer}
+XMX=${XMX:-512m}; SEED=${SEED:-42}; WORKLOADS=${WORKLOADS:-hot deflate jpeg region dregion iiiftile iiifregion jp2tile jp2region viewer}
 IMAGES=${IMAGES:-target/conformance-images}; REF_PORT=${REF_PORT:-9201}; OURS_PORT=${OURS_PORT:-9202}
 OURS_URL=${OURS_URL:-}; OURS=${OURS:-java}; MVN_ARGS=${MVN_ARGS:-}; OURS_VARS=${OURS_VARS:-}
 PROFILE=${PROFILE:-}

@@ -10,6 +10,7 @@ declare -A desc=(
   [deflate]="random full-res tiles big_deflate.tif, caches off"
   [jpeg]="random full-res tiles big.tif (JPEG), caches off"
   [region]="random 1024x1024 RGN of big.tif at WID=512, caches off"
+  [dregion]="random 1024x1024 RGN of big_deflate.tif at WID=512, caches off"
   [iiiftile]="random full-res tiles of big.tif as IIIF x,y,256,256/256, requests, caches off"
   [iiifregion]="random 1024x1024 IIIF regions of big.tif at 512, caches off"
   [jp2tile]="random full-res tiles of big.jp2 (untiled JPEG2000), caches off"
@@ -26,6 +27,8 @@ setup_workload() {
     deflate) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big_deflate.tif; probe='FIF=big_deflate.tif&JTL=5,0' ;;
     jpeg) cache=off; BENCH_MODE=tile; probe='FIF=big.tif&JTL=5,0' ;;
     region) cache=off; BENCH_MODE=region; probe='FIF=big.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
+    dregion) cache=off; BENCH_MODE=region; BENCH_IMAGE=big_deflate.tif
+      probe='FIF=big_deflate.tif&RGN=0,0,0.125,0.16666667&WID=512&CVT=jpeg' ;;
     iiiftile) cache=off; BENCH_MODE=iiiftile; probe='IIIF=big.tif/256,256,256,256/256,/0/default.jpg' ;;
     iiifregion) cache=off; BENCH_MODE=iiifregion; probe='IIIF=big.tif/0,0,1024,1024/512,/0/default.jpg' ;;
     jp2tile) cache=off; BENCH_MODE=tile; BENCH_IMAGE=big.jp2; probe='FIF=big.jp2&JTL=5,0' ;;
